@@ -1,0 +1,102 @@
+// The effective configuration of rlm: plain data, filled by the loader from defaults, a
+// TOML file and the environment. Every key is documented, with its default, in docs/config.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlm::config {
+
+enum class ProviderType { ollama, deepseek, openai };
+enum class Role { root, sub };
+
+// Where a value came from, so `rlm config show` can say why it has the value it has.
+struct Origin {
+  enum class Kind { built_in, file, environment };
+  Kind kind = Kind::built_in;
+  std::string where; // "rlm.toml:3", "DEEPSEEK_API_KEY", or why a default applies
+};
+
+// One model endpoint. Several may share a role; `weight` picks among them.
+struct ProviderConfig {
+  ProviderType type = ProviderType::ollama;
+  std::string name;     // a label for logs and tables; default "<type>:<model>"
+  std::string base_url; // default depends on `type`
+  std::string model;
+  Role role = Role::root;
+  double weight = 1.0;
+  std::string api_key_env;                  // the variable holding the key; "" = no key
+  std::int64_t max_concurrency = 4;         // requests in flight to this provider at once
+  std::optional<std::int64_t> context_length; // tokens; unset = ask the server
+  std::int64_t max_tokens = 4096;            // completion tokens per call
+  double temperature = 0.0;
+  std::optional<double> price_input_per_mtok;  // prices per million tokens, for cost reports
+  std::optional<double> price_cached_input_per_mtok;
+  std::optional<double> price_output_per_mtok;
+  int line = 0; // where its [[providers]] table starts in the file, for messages
+};
+
+// Limits of the Lua REPL that runs the root model's code (one cell = one code block).
+struct SandboxSettings {
+  double cell_timeout_seconds = 30.0;
+  std::int64_t memory_limit_mb = 4096;
+  std::int64_t max_output_bytes = 64 * 1024;
+  std::int64_t max_source_bytes = 256 * 1024;
+  std::int64_t max_error_bytes = 2048;
+};
+
+// How rlm talks HTTP to providers.
+struct HttpSettings {
+  double connect_timeout_seconds = 10.0;
+  double idle_timeout_seconds = 300.0;    // no data for this long ends a request
+  double request_timeout_seconds = 1800.0; // whole request, including queueing and model load
+  std::int64_t max_retries = 2;
+  double max_retry_delay_seconds = 60.0;  // cap on backoff and on Retry-After
+};
+
+// Defaults for `rlm bench`; command-line flags override them.
+struct BenchSettings {
+  std::string lengths = "4k..128k";
+  std::vector<double> positions = {0.1, 0.5, 0.9};
+  std::int64_t trials = 1;
+  std::int64_t seed = 42;
+  std::vector<std::string> methods = {"rlm", "vanilla"};
+  std::int64_t jobs = 1;
+};
+
+struct Config {
+  std::int64_t max_iterations = 20;
+  std::int64_t max_sub_calls = 50;
+  std::int64_t max_depth = 1;
+  bool bypass_enabled = true;
+  std::int64_t bypass_threshold = 4000; // characters
+  std::string prompts_dir;              // "" = the prompts built into the binary
+  std::vector<ProviderConfig> providers;
+  SandboxSettings sandbox;
+  HttpSettings http;
+  BenchSettings bench;
+
+  // Origin of each value that did not come from a built-in default, by dotted key
+  // ("max_iterations", "sandbox.memory_limit_mb", "providers[1].model").
+  std::map<std::string, Origin> origins;
+};
+
+// The names used in config files and messages.
+const char* to_string(ProviderType type);
+const char* to_string(Role role);
+
+// The base URL a provider of `type` uses when the file gives none ("" = it must be given).
+std::string default_base_url(ProviderType type);
+// The environment variable a provider of `type` reads its key from by default ("" = none).
+std::string default_api_key_env(ProviderType type);
+
+// The configuration used when no file is found: a local Ollama serving both roles.
+Config built_in_config();
+
+// The model the built-in configuration asks Ollama for.
+inline constexpr const char* k_default_ollama_model = "qwen2.5-coder:7b";
+
+} // namespace rlm::config

@@ -1,0 +1,143 @@
+// Builds the command-line parser, runs the chosen command, and turns every failure into one
+// "rlm: error: ..." line on stderr and a documented exit code (docs/cli.md).
+#include "rlm/cli/app.hpp"
+
+#include "command.hpp"
+#include "config_command.hpp"
+#include "context.hpp"
+
+#include "rlm/util/exit_code.hpp"
+#include "rlm/util/fatal.hpp"
+#include "rlm/util/logging.hpp"
+#include "rlm/util/suggest.hpp"
+#include "rlm/version.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+namespace rlm::cli {
+
+namespace {
+
+constexpr const char* k_examples = R"(
+Examples:
+  rlm config show                  the configuration in force, and where each value came from
+  rlm config check rlm.toml        validate a config file (exit 2 on any error)
+  rlm --config my.toml config show use a config file other than the default lookup
+  RLM_LOG=debug rlm config show    more logging on stderr (or -v, -vv, -vvv)
+
+Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, ~/.config/rlm/config.toml, built-in.
+Exit codes: 0 ok, 1 internal error, 2 usage or config, 3 input, 4 provider, 5 limit,
+            6 script error, 130 interrupted. Details: docs/cli.md)";
+
+// Prints a Fatal as one line per message line, the hint joined to the last one.
+void print_fatal(const Fatal& error) {
+  std::istringstream lines(error.what());
+  std::string line;
+  std::vector<std::string> all;
+  while (std::getline(lines, line)) all.push_back(line);
+  if (all.empty()) all.emplace_back("failed");
+  if (!error.hint().empty()) all.back() += "; " + error.hint();
+  for (const auto& l : all) fmt::print(stderr, "rlm: error: {}\n", l);
+}
+
+// The innermost (sub)command the arguments reached.
+const CLI::App* deepest_parsed(const CLI::App& app) {
+  for (const auto* sub : app.get_subcommands()) {
+    if (sub->parsed()) return deepest_parsed(*sub);
+  }
+  return &app;
+}
+
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (; app != nullptr; app = app->get_parent()) path = app->get_name() + (path.empty() ? "" : " " + path);
+  return path;
+}
+
+// The first argument no parser took, searching from the innermost command outwards.
+std::optional<std::string> first_unclaimed(const CLI::App* app) {
+  for (; app != nullptr; app = app->get_parent()) {
+    if (const auto rest = app->remaining(); !rest.empty()) return rest.front();
+  }
+  return std::nullopt;
+}
+
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
+  const auto* reached = deepest_parsed(app);
+  auto message = std::string(error.what());
+  if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  std::string hint = fmt::format("run '{} --help' for usage", command_path(reached));
+  const auto unclaimed = first_unclaimed(reached);
+  const auto subcommands = reached->get_subcommands({});
+  if (unclaimed && !unclaimed->starts_with("-") && !subcommands.empty()) {
+    message = fmt::format("unknown command '{} {}'", command_path(reached), *unclaimed);
+    std::vector<std::string> names;
+    for (const auto* sub : subcommands) names.push_back(sub->get_name());
+    std::vector<std::string_view> views(names.begin(), names.end());
+    if (const auto match = closest_match(*unclaimed, views)) {
+      hint = fmt::format("did you mean '{} {}'?", command_path(reached), *match);
+    } else {
+      hint = fmt::format("the commands are: {}", fmt::join(names, ", "));
+    }
+  } else if (!unclaimed && !subcommands.empty() && dynamic_cast<const CLI::RequiredError*>(&error)) {
+    std::vector<std::string> names;
+    for (const auto* sub : subcommands) names.push_back(sub->get_name());
+    message = fmt::format("'{}' needs a command", command_path(reached));
+    hint = fmt::format("one of: {} (see '{} --help')", fmt::join(names, ", "), command_path(reached));
+  }
+  fmt::print(stderr, "rlm: error: {}; {}\n", message, hint);
+  return to_int(ExitCode::usage);
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+  Context context{.options = {}, .env = process_environment()};
+  CLI::App app("rlm answers questions about documents far larger than a model's context window.",
+               "rlm");
+  app.set_version_flag("--version", fmt::format("rlm {}", k_version), "Print the version and exit");
+  app.add_option("--config", context.options.config_path, "Config file (overrides the lookup order)")
+      ->type_name("FILE");
+  app.add_flag("-v,--verbose", context.options.verbosity.verbose,
+               "More log output on stderr: -v info, -vv debug, -vvv trace");
+  app.add_flag("-q,--quiet", context.options.verbosity.quiet, "Only errors on stderr");
+  app.footer(k_examples);
+  app.require_subcommand(1);
+  app.fallthrough(); // global options work after the subcommand too
+
+  CommandTable commands;
+  setup_config(app, context, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return report_parse_error(app, e);
+  }
+
+  try {
+    init_logging(context.options.verbosity, context.env);
+    for (const auto& command : commands) {
+      if (command.parser->parsed()) return command.action();
+    }
+    fmt::print(stderr, "rlm: error: no command given; run 'rlm --help' for usage\n");
+    return to_int(ExitCode::usage);
+  } catch (const Fatal& error) {
+    print_fatal(error);
+    return to_int(error.code());
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "rlm: error: internal error: {}; please report this as a bug\n", error.what());
+    return to_int(ExitCode::failure);
+  }
+}
+
+} // namespace rlm::cli

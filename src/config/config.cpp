@@ -1,0 +1,48 @@
+#include "rlm/config/config.hpp"
+
+namespace rlm::config {
+
+const char* to_string(ProviderType type) {
+  switch (type) {
+  case ProviderType::ollama: return "ollama";
+  case ProviderType::deepseek: return "deepseek";
+  case ProviderType::openai: return "openai";
+  }
+  return "?";
+}
+
+const char* to_string(Role role) { return role == Role::root ? "root" : "sub"; }
+
+std::string default_base_url(ProviderType type) {
+  switch (type) {
+  case ProviderType::ollama: return "http://localhost:11434";
+  case ProviderType::deepseek: return "https://api.deepseek.com";
+  case ProviderType::openai: return "";
+  }
+  return "";
+}
+
+std::string default_api_key_env(ProviderType type) {
+  switch (type) {
+  case ProviderType::deepseek: return "DEEPSEEK_API_KEY";
+  case ProviderType::openai: return "OPENAI_API_KEY";
+  case ProviderType::ollama: return "";
+  }
+  return "";
+}
+
+Config built_in_config() {
+  Config config;
+  for (const auto role : {Role::root, Role::sub}) {
+    ProviderConfig provider;
+    provider.type = ProviderType::ollama;
+    provider.base_url = default_base_url(ProviderType::ollama);
+    provider.model = k_default_ollama_model;
+    provider.role = role;
+    provider.name = std::string("ollama-") + to_string(role);
+    config.providers.push_back(provider);
+  }
+  return config;
+}
+
+} // namespace rlm::config

@@ -1,0 +1,316 @@
+// Walks a parsed TOML document against the schema: each listed key is read and checked,
+// each unlisted key is warned about with a suggestion, and cross-key rules (required keys,
+// a root provider, defaults that depend on the provider type) are applied last.
+#include "rlm/config/load.hpp"
+
+#include "schema.hpp"
+#include "toml_values.hpp"
+
+#include "rlm/util/suggest.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace rlm::config {
+
+namespace {
+
+using Severity = Diagnostic::Severity;
+
+// Keys that would hold a credential: refused, because keys come only from the environment.
+constexpr std::string_view k_secret_keys[] = {"api_key", "apikey",  "key",      "token",
+                                              "api_token", "secret", "password", "authorization"};
+constexpr std::uintmax_t k_max_file_bytes = 1024 * 1024;
+
+struct KeyCollector {
+  std::vector<std::string_view> keys;
+  template <class T, class Rule> void operator()(std::string_view key, T& /*member*/, Rule /*rule*/) {
+    keys.push_back(key);
+  }
+};
+
+template <class Target> std::vector<std::string_view> keys_of(auto visit) {
+  Target target{};
+  KeyCollector collector;
+  visit(target, collector);
+  return collector.keys;
+}
+
+std::vector<std::string_view> top_level_keys() {
+  auto keys = keys_of<Config>([](auto& c, auto& v) { schema::visit_top_level(c, v); });
+  keys.push_back("providers");
+  keys.insert(keys.end(), std::begin(schema::k_sections), std::end(schema::k_sections));
+  return keys;
+}
+
+std::vector<std::string_view> provider_keys() {
+  return keys_of<ProviderConfig>([](auto& p, auto& v) { schema::visit_provider(p, v); });
+}
+
+int line_of(const toml::node& node) { return static_cast<int>(node.source().begin.line); }
+
+bool contains(const std::vector<std::string_view>& keys, std::string_view key) {
+  return std::ranges::find(keys, key) != keys.end();
+}
+
+// Which table `key` belongs in, when it is a known key written in the wrong place.
+std::string home_of(std::string_view key) {
+  if (contains(provider_keys(), key)) return "a [[providers]] table";
+  std::string home;
+  Config probe;
+  schema::for_each_section(probe, [&](std::string_view name, auto& section, auto visit) {
+    KeyCollector collector;
+    visit(section, collector);
+    if (home.empty() && contains(collector.keys, key)) home = fmt::format("[{}]", name);
+  });
+  if (home.empty() && contains(top_level_keys(), key)) home = "the top level, before any [table]";
+  return home;
+}
+
+class Loader {
+public:
+  explicit Loader(std::string path) : m_path(std::move(path)) {}
+
+  LoadResult run(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, m_path);
+    } catch (const toml::parse_error& e) {
+      const auto line = static_cast<int>(e.source().begin.line);
+      add(Severity::error, line, "", {fmt::format("invalid TOML: {}", e.description()),
+                                      "fix the syntax on this line (TOML reference: toml.io)"});
+      return std::move(m_result);
+    }
+    read_root(root);
+    return std::move(m_result);
+  }
+
+  void add(Severity severity, int line, std::string key, Problem problem) {
+    m_result.diagnostics.push_back({severity, m_path, line, std::move(key),
+                                    std::move(problem.message), std::move(problem.hint)});
+  }
+
+  void record(const std::string& key, int line) {
+    m_result.config.origins[key] = {Origin::Kind::file, fmt::format("{}:{}", m_path, line)};
+  }
+
+private:
+  // A schema visitor that reads each listed key present in `table` into its member.
+  class FieldReader {
+  public:
+    FieldReader(Loader& loader, const toml::table& table, std::string prefix)
+        : m_loader(loader), m_table(table), m_prefix(std::move(prefix)) {}
+
+    template <class T, class Rule> void operator()(std::string_view key, T& member, Rule rule) {
+      const toml::node* node = m_table.get(key);
+      if (node == nullptr) return;
+      const auto path = m_prefix + std::string(key);
+      auto value = read_value(*node, As<T>{}, rule, key);
+      if (!value) {
+        m_loader.add(Severity::error, line_of(*node), path, value.error());
+        return;
+      }
+      member = std::move(*value);
+      m_loader.record(path, line_of(*node));
+    }
+
+  private:
+    Loader& m_loader;
+    const toml::table& m_table;
+    std::string m_prefix;
+  };
+
+  void read_root(const toml::table& root) {
+    Config& config = m_result.config;
+    FieldReader top(*this, root, "");
+    schema::visit_top_level(config, top);
+    schema::for_each_section(config, [&](std::string_view name, auto& section, auto visit) {
+      const toml::node* node = root.get(name);
+      if (node == nullptr) return;
+      const auto* table = node->as_table();
+      if (table == nullptr) {
+        add(Severity::error, line_of(*node), std::string(name),
+            {fmt::format("expected a table, found {}", kind_of(*node)),
+             fmt::format("write the settings under a [{}] header", name)});
+        return;
+      }
+      FieldReader reader(*this, *table, std::string(name) + ".");
+      visit(section, reader);
+      KeyCollector collector;
+      visit(section, collector);
+      warn_unknown(*table, std::string(name) + ".", collector.keys);
+    });
+    warn_unknown(root, "", top_level_keys());
+    if (const toml::node* providers = root.get("providers")) {
+      read_providers(*providers);
+    } else {
+      config.providers = built_in_config().providers;
+    }
+  }
+
+  void read_providers(const toml::node& node) {
+    const auto* array = node.as_array();
+    if (array == nullptr || !array->is_array_of_tables() || array->empty()) {
+      const bool single_table = node.is_table();
+      add(Severity::error, line_of(node), "providers",
+          {fmt::format("expected an array of tables, found {}", kind_of(node)),
+           single_table ? "write the header with double brackets: [[providers]]"
+                        : "describe each provider in its own [[providers]] table"});
+      return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      read_provider(*array->get(i)->as_table(), i);
+    }
+    check_providers(line_of(*array->get(0)));
+  }
+
+  void read_provider(const toml::table& table, std::size_t index) {
+    const auto prefix = fmt::format("providers[{}].", index);
+    const int line = line_of(table);
+    ProviderConfig provider;
+    provider.line = line;
+    FieldReader reader(*this, table, prefix);
+    schema::visit_provider(provider, reader);
+    warn_unknown(table, prefix, provider_keys());
+
+    for (const auto* required : {"provider_type", "model", "role"}) {
+      if (table.get(required) == nullptr) {
+        add(Severity::error, line, prefix + required,
+            {"missing", fmt::format("add {} to this [[providers]] table", example_for(required))});
+      }
+    }
+    apply_type_defaults(table, prefix, provider);
+    m_result.config.providers.push_back(std::move(provider));
+  }
+
+  static std::string example_for(std::string_view key) {
+    if (key == "provider_type") return "provider_type = \"ollama\" (or \"deepseek\", \"openai\")";
+    if (key == "role") return "role = \"root\" (or \"sub\")";
+    return "model = \"qwen2.5-coder:7b\" (the model name your server knows)";
+  }
+
+  void apply_type_defaults(const toml::table& table, const std::string& prefix, ProviderConfig& p) {
+    auto& origins = m_result.config.origins;
+    const auto type_name = std::string(to_string(p.type));
+    if (table.get("base_url") == nullptr) {
+      p.base_url = default_base_url(p.type);
+      origins[prefix + "base_url"] = {Origin::Kind::built_in, "for " + type_name};
+      if (p.base_url.empty() && table.get("provider_type") != nullptr) {
+        add(Severity::error, p.line, prefix + "base_url",
+            {"missing; an openai provider has no default server",
+             "add base_url = \"http://localhost:8080/v1\" (your server's OpenAI-compatible URL)"});
+      }
+    }
+    if (table.get("api_key_env") == nullptr) {
+      p.api_key_env = default_api_key_env(p.type);
+      origins[prefix + "api_key_env"] = {Origin::Kind::built_in, "for " + type_name};
+    }
+    if (table.get("name") == nullptr) {
+      p.name = fmt::format("{}:{}", type_name, p.model);
+      origins[prefix + "name"] = {Origin::Kind::built_in, "provider_type:model"};
+    }
+  }
+
+  void check_providers(int first_line) {
+    auto& providers = m_result.config.providers;
+    if (std::ranges::none_of(providers, [](const auto& p) { return p.role == Role::root; })) {
+      add(Severity::error, first_line, "providers",
+          {"no provider has role = \"root\", so nothing can run the loop",
+           "set role = \"root\" on the [[providers]] table of the model that writes the code"});
+    }
+    // Default names may repeat (two hosts serving one model): number the repeats.
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < providers.size(); ++i) {
+      auto& p = providers[i];
+      const bool named = m_result.config.origins[fmt::format("providers[{}].name", i)].kind == Origin::Kind::file;
+      if (seen.contains(p.name) && named) {
+        add(Severity::error, p.line, fmt::format("providers[{}].name", i),
+            {fmt::format("\"{}\" names another provider too", p.name), "give each provider its own name"});
+      }
+      for (int n = 2; seen.contains(p.name) && !named; ++n) p.name = fmt::format("{}#{}", p.name, n);
+      seen.insert(p.name);
+    }
+  }
+
+  void warn_unknown(const toml::table& table, const std::string& prefix,
+                    const std::vector<std::string_view>& known) {
+    for (const auto& [key, node] : table) {
+      const auto name = key.str();
+      if (contains(known, name)) continue;
+      const int line = static_cast<int>(key.source().begin.line);
+      if (prefix.starts_with("providers[") && std::ranges::find(k_secret_keys, name) != std::end(k_secret_keys)) {
+        const auto* type_node = table.get("provider_type");
+        const auto* type_text = type_node ? type_node->as_string() : nullptr;
+        const bool deepseek = type_text && type_text->get() == "deepseek";
+        add(Severity::error, line, prefix + std::string(name),
+            {"API keys are never read from config files",
+             fmt::format("delete this line and export the key in your shell ({}), or name another "
+                         "variable with api_key_env",
+                         deepseek ? "export DEEPSEEK_API_KEY=..." : "export OPENAI_API_KEY=...")});
+        continue;
+      }
+      std::string hint;
+      if (const auto match = closest_match(name, known)) {
+        hint = fmt::format("did you mean \"{}\"?", *match);
+      } else if (const auto home = home_of(name); !home.empty()) {
+        hint = fmt::format("\"{}\" belongs in {}", name, home);
+      } else {
+        hint = "remove it, or see docs/config.md for the keys rlm reads";
+      }
+      add(Severity::warning, line, prefix + std::string(name), {"unknown key, ignored", hint});
+    }
+  }
+
+  std::string m_path;
+  LoadResult m_result;
+};
+
+} // namespace
+
+LoadResult parse_config(std::string_view text, const std::string& display_path) {
+  return Loader(display_path).run(text);
+}
+
+LoadResult load_config_file(const std::filesystem::path& path) {
+  const auto display = path.string();
+  auto fail = [&](std::string message, std::string hint) {
+    LoadResult result;
+    result.diagnostics.push_back({Severity::error, display, 0, "", std::move(message), std::move(hint)});
+    return result;
+  };
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) {
+    return fail("no such file", "check the path (rlm config show tells which file rlm would use)");
+  }
+  if (std::filesystem::is_directory(status)) return fail("is a directory", "name a .toml file");
+  if (std::filesystem::file_size(path, ec) > k_max_file_bytes) {
+    return fail("larger than 1 MiB, too large for a config file", "name a TOML config file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail("cannot be read (permission denied?)", "check the file's permissions");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), display);
+}
+
+std::vector<std::string> all_keys() {
+  std::vector<std::string> keys;
+  for (const auto key : keys_of<Config>([](auto& c, auto& v) { schema::visit_top_level(c, v); })) {
+    keys.emplace_back(key);
+  }
+  for (const auto key : provider_keys()) keys.push_back("providers." + std::string(key));
+  Config probe;
+  schema::for_each_section(probe, [&](std::string_view name, auto& section, auto visit) {
+    KeyCollector collector;
+    visit(section, collector);
+    for (const auto key : collector.keys) keys.push_back(fmt::format("{}.{}", name, key));
+  });
+  return keys;
+}
+
+} // namespace rlm::config
