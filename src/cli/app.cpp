@@ -54,7 +54,8 @@ const CLI::App* deepest_parsed(const CLI::App& app) {
 
 std::string command_path(const CLI::App* app) {
   std::string path;
-  for (; app != nullptr; app = app->get_parent()) path = app->get_name() + (path.empty() ? "" : " " + path);
+  for (; app != nullptr; app = app->get_parent())
+    path = app->get_name() + (path.empty() ? "" : " " + path);
   return path;
 }
 
@@ -69,7 +70,8 @@ std::optional<std::string> first_unclaimed(const CLI::App* app) {
 int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
   const auto* reached = deepest_parsed(app);
   auto message = std::string(error.what());
-  if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  if (!message.empty())
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
   std::string hint = fmt::format("run '{} --help' for usage", command_path(reached));
   const auto unclaimed = first_unclaimed(reached);
   const auto subcommands = reached->get_subcommands({});
@@ -83,11 +85,13 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
     } else {
       hint = fmt::format("the commands are: {}", fmt::join(names, ", "));
     }
-  } else if (!unclaimed && !subcommands.empty() && dynamic_cast<const CLI::RequiredError*>(&error)) {
+  } else if (!unclaimed && !subcommands.empty() &&
+             dynamic_cast<const CLI::RequiredError*>(&error)) {
     std::vector<std::string> names;
     for (const auto* sub : subcommands) names.push_back(sub->get_name());
     message = fmt::format("'{}' needs a command", command_path(reached));
-    hint = fmt::format("one of: {} (see '{} --help')", fmt::join(names, ", "), command_path(reached));
+    hint =
+        fmt::format("one of: {} (see '{} --help')", fmt::join(names, ", "), command_path(reached));
   }
   fmt::print(stderr, "rlm: error: {}; {}\n", message, hint);
   return to_int(ExitCode::usage);
@@ -100,7 +104,8 @@ int run(int argc, char** argv) {
   CLI::App app("rlm answers questions about documents far larger than a model's context window.",
                "rlm");
   app.set_version_flag("--version", fmt::format("rlm {}", k_version), "Print the version and exit");
-  app.add_option("--config", context.options.config_path, "Config file (overrides the lookup order)")
+  app.add_option("--config", context.options.config_path,
+                 "Config file (overrides the lookup order)")
       ->type_name("FILE");
   app.add_flag("-v,--verbose", context.options.verbosity.verbose,
                "More log output on stderr: -v info, -vv debug, -vvv trace");
@@ -135,7 +140,8 @@ int run(int argc, char** argv) {
     print_fatal(error);
     return to_int(error.code());
   } catch (const std::exception& error) {
-    fmt::print(stderr, "rlm: error: internal error: {}; please report this as a bug\n", error.what());
+    fmt::print(stderr, "rlm: error: internal error: {}; please report this as a bug\n",
+               error.what());
     return to_int(ExitCode::failure);
   }
 }

@@ -28,8 +28,10 @@ int run_show(const Context& context) {
 
 std::string summary(const config::Config& config) {
   std::vector<std::string> parts;
-  for (const auto& p : config.providers) parts.push_back(fmt::format("{} {}", to_string(p.role), p.name));
-  return fmt::format("{} provider{}: {}", parts.size(), parts.size() == 1 ? "" : "s", fmt::join(parts, ", "));
+  for (const auto& p : config.providers)
+    parts.push_back(fmt::format("{} {}", to_string(p.role), p.name));
+  return fmt::format("{} provider{}: {}", parts.size(), parts.size() == 1 ? "" : "s",
+                     fmt::join(parts, ", "));
 }
 
 int check_one(const std::string& file, const CheckOptions& options, const Context& context) {
@@ -39,9 +41,11 @@ int check_one(const std::string& file, const CheckOptions& options, const Contex
   const auto warnings = std::ranges::count_if(result.diagnostics, [](const auto& d) {
     return d.severity == config::Diagnostic::Severity::warning;
   });
-  if (config::has_errors(result.diagnostics) || (options.strict && warnings > 0)) return to_int(ExitCode::usage);
+  if (config::has_errors(result.diagnostics) || (options.strict && warnings > 0))
+    return to_int(ExitCode::usage);
   if (!quiet) {
-    const auto note = warnings > 0 ? fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s") : "";
+    const auto note =
+        warnings > 0 ? fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s") : "";
     fmt::print("{}: ok ({}){}\n", file, summary(result.config), note);
   }
   return to_int(ExitCode::success);

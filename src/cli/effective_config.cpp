@@ -23,7 +23,8 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, bool quiet) {
 EffectiveConfig load_effective_config(const Context& context) {
   auto source = config::locate_config(context.options.config_path, context.env, ".");
   if (!source.path) return {config::built_in_config(), source};
-  spdlog::debug("reading configuration from {} (found by {})", source.path->string(), source.found_by);
+  spdlog::debug("reading configuration from {} (found by {})", source.path->string(),
+                source.found_by);
   auto result = config::load_config_file(*source.path);
   std::string errors;
   for (const auto& d : result.diagnostics) {

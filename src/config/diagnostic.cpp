@@ -15,8 +15,8 @@ std::string format(const Diagnostic& d) {
 }
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {
-  return std::ranges::any_of(diagnostics,
-                             [](const auto& d) { return d.severity == Diagnostic::Severity::error; });
+  return std::ranges::any_of(
+      diagnostics, [](const auto& d) { return d.severity == Diagnostic::Severity::error; });
 }
 
 } // namespace rlm::config

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -22,13 +23,14 @@ namespace {
 using Severity = Diagnostic::Severity;
 
 // Keys that would hold a credential: refused, because keys come only from the environment.
-constexpr std::string_view k_secret_keys[] = {"api_key", "apikey",  "key",      "token",
+constexpr std::string_view k_secret_keys[] = {"api_key",   "apikey", "key",      "token",
                                               "api_token", "secret", "password", "authorization"};
 constexpr std::uintmax_t k_max_file_bytes = 1024 * 1024;
 
 struct KeyCollector {
   std::vector<std::string_view> keys;
-  template <class T, class Rule> void operator()(std::string_view key, T& /*member*/, Rule /*rule*/) {
+  template <class T, class Rule>
+  void operator()(std::string_view key, T& /*member*/, Rule /*rule*/) {
     keys.push_back(key);
   }
 };
@@ -81,11 +83,14 @@ public:
       root = toml::parse(text, m_path);
     } catch (const toml::parse_error& e) {
       const auto line = static_cast<int>(e.source().begin.line);
-      add(Severity::error, line, "", {fmt::format("invalid TOML: {}", e.description()),
-                                      "fix the syntax on this line (TOML reference: toml.io)"});
+      add(Severity::error, line, "",
+          {fmt::format("invalid TOML: {}", e.description()),
+           "fix the syntax on this line (TOML reference: toml.io)"});
       return std::move(m_result);
     }
     read_root(root);
+    // toml++ visits keys in sorted order; report in the order a reader meets them.
+    std::ranges::stable_sort(m_result.diagnostics, {}, &Diagnostic::line);
     return std::move(m_result);
   }
 
@@ -224,14 +229,22 @@ private:
     }
     // Default names may repeat (two hosts serving one model): number the repeats.
     std::set<std::string> seen;
+    std::map<std::string, int> last_suffix;
     for (std::size_t i = 0; i < providers.size(); ++i) {
       auto& p = providers[i];
-      const bool named = m_result.config.origins[fmt::format("providers[{}].name", i)].kind == Origin::Kind::file;
+      const bool named =
+          m_result.config.origins[fmt::format("providers[{}].name", i)].kind == Origin::Kind::file;
       if (seen.contains(p.name) && named) {
         add(Severity::error, p.line, fmt::format("providers[{}].name", i),
-            {fmt::format("\"{}\" names another provider too", p.name), "give each provider its own name"});
+            {fmt::format("\"{}\" names another provider too", p.name),
+             "give each provider its own name"});
       }
-      for (int n = 2; seen.contains(p.name) && !named; ++n) p.name = fmt::format("{}#{}", p.name, n);
+      const auto base = p.name;
+      int& suffix = last_suffix[base]; // resumes where the previous repeat stopped: linear
+      while (!named && seen.contains(p.name)) {
+        suffix = std::max(suffix + 1, 2);
+        p.name = fmt::format("{}#{}", base, suffix);
+      }
       seen.insert(p.name);
     }
   }
@@ -242,7 +255,8 @@ private:
       const auto name = key.str();
       if (contains(known, name)) continue;
       const int line = static_cast<int>(key.source().begin.line);
-      if (prefix.starts_with("providers[") && std::ranges::find(k_secret_keys, name) != std::end(k_secret_keys)) {
+      if (prefix.starts_with("providers[") &&
+          std::ranges::find(k_secret_keys, name) != std::end(k_secret_keys)) {
         const auto* type_node = table.get("provider_type");
         const auto* type_text = type_node ? type_node->as_string() : nullptr;
         const bool deepseek = type_text && type_text->get() == "deepseek";
@@ -279,7 +293,8 @@ LoadResult load_config_file(const std::filesystem::path& path) {
   const auto display = path.string();
   auto fail = [&](std::string message, std::string hint) {
     LoadResult result;
-    result.diagnostics.push_back({Severity::error, display, 0, "", std::move(message), std::move(hint)});
+    result.diagnostics.push_back(
+        {Severity::error, display, 0, "", std::move(message), std::move(hint)});
     return result;
   };
   std::error_code ec;
@@ -295,12 +310,18 @@ LoadResult load_config_file(const std::filesystem::path& path) {
   if (!in) return fail("cannot be read (permission denied?)", "check the file's permissions");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), display);
+  auto result = parse_config(text.str(), display);
+  // A relative prompts_dir means "next to this config file", wherever rlm is run from.
+  if (auto& dir = result.config.prompts_dir;
+      !dir.empty() && std::filesystem::path(dir).is_relative()) {
+    dir = (path.parent_path() / dir).lexically_normal().string();
+  }
+  return result;
 }
 
 std::vector<std::string> all_keys() {
   std::vector<std::string> keys;
-  for (const auto key : keys_of<Config>([](auto& c, auto& v) { schema::visit_top_level(c, v); })) {
+  for (const auto key : keys_of<Config>([](auto&c, auto&v) { schema::visit_top_level(c, v); })) {
     keys.emplace_back(key);
   }
   for (const auto key : provider_keys()) keys.push_back("providers." + std::string(key));

@@ -16,7 +16,8 @@ bool is_file(const std::filesystem::path& path) {
 // A file the user named explicitly: it must exist, or the command cannot honour the request.
 ConfigSource required(const std::string& path, const std::string& found_by) {
   if (!is_file(path)) {
-    throw Fatal(ExitCode::usage, fmt::format("config file '{}' (from {}) does not exist", path, found_by),
+    throw Fatal(ExitCode::usage,
+                fmt::format("config file '{}' (from {}) does not exist", path, found_by),
                 "check the path, or unset it to use the default lookup (docs/config.md)");
   }
   return {std::filesystem::path(path), found_by};

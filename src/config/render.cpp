@@ -49,7 +49,8 @@ public:
   LineWriter(std::string& out, const Config& config, std::string prefix)
       : m_out(out), m_config(config), m_prefix(std::move(prefix)) {}
 
-  template <class T, class Rule> void operator()(std::string_view key, const T& value, Rule /*rule*/) {
+  template <class T, class Rule>
+  void operator()(std::string_view key, const T& value, Rule /*rule*/) {
     if constexpr (requires { value.has_value(); }) {
       if (!value) {
         line(fmt::format("# {} = (not set)", key), origin(key));
@@ -86,18 +87,22 @@ void render_key_status(LineWriter& writer, const ProviderConfig& p, const Enviro
   } else if (p.type == ProviderType::deepseek) {
     writer.line("# api key: MISSING", fmt::format("export {}=... before using it", p.api_key_env));
   } else {
-    writer.line("# api key: none", fmt::format("${} is not set; fine for local servers", p.api_key_env));
+    writer.line("# api key: none",
+                fmt::format("${} is not set; fine for local servers", p.api_key_env));
   }
 }
 
 } // namespace
 
-std::string render_config(const Config& config, const ConfigSource& source, const Environment& env) {
+std::string render_config(const Config& config, const ConfigSource& source,
+                          const Environment& env) {
   std::string out;
   if (source.path) {
-    out += fmt::format("# rlm configuration from {} (found by {})\n", source.path->string(), source.found_by);
+    out += fmt::format("# rlm configuration from {} (found by {})\n", source.path->string(),
+                       source.found_by);
   } else {
-    out += "# rlm built-in configuration (no config file found; docs/config.md lists where rlm looks)\n";
+    out += "# rlm built-in configuration (no config file found; docs/config.md lists where rlm "
+           "looks)\n";
   }
   LineWriter top(out, config, "");
   schema::visit_top_level(config, top);

@@ -22,7 +22,7 @@ struct NumberRange {
   double max;
   bool min_exclusive = false;
 };
-struct Plain {};   // booleans and enumerations: the type says it all
+struct Plain {}; // booleans and enumerations: the type says it all
 struct AnyText {};
 struct NonEmptyText {};
 struct HttpUrl {};

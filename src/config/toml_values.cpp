@@ -78,9 +78,9 @@ Read<std::int64_t> read_value(const toml::node& node, As<std::int64_t>, schema::
   const auto* integer = node.as_integer();
   if (integer == nullptr) {
     if (const auto* number = node.as_floating_point()) {
-      return std::unexpected(Problem{
-          fmt::format("expected a whole number, found {}", plain_number(number->get())),
-          fmt::format("write a whole number between {} and {}", rule.min, rule.max)});
+      return std::unexpected(
+          Problem{fmt::format("expected a whole number, found {}", plain_number(number->get())),
+                  fmt::format("write a whole number between {} and {}", rule.min, rule.max)});
     }
     return std::unexpected(wrong_kind(node, "a whole number", key, std::to_string(rule.min)));
   }
@@ -100,14 +100,16 @@ Read<double> read_value(const toml::node& node, As<double>, schema::NumberRange 
   } else if (const auto* number = node.as_floating_point()) {
     value = number->get();
   } else {
-    return std::unexpected(wrong_kind(node, "a number", key, plain_number(rule.max > 1 ? 1 : rule.max)));
+    return std::unexpected(
+        wrong_kind(node, "a number", key, plain_number(rule.max > 1 ? 1 : rule.max)));
   }
   const bool below = rule.min_exclusive ? value <= rule.min : value < rule.min;
   if (below || value > rule.max || value != value) {
     const auto lower = rule.min_exclusive ? fmt::format("above {}", plain_number(rule.min))
                                           : fmt::format("from {}", plain_number(rule.min));
-    return std::unexpected(Problem{fmt::format("{} is out of range", plain_number(value)),
-                                   fmt::format("use a number {} to {}", lower, plain_number(rule.max))});
+    return std::unexpected(
+        Problem{fmt::format("{} is out of range", plain_number(value)),
+                fmt::format("use a number {} to {}", lower, plain_number(rule.max))});
   }
   return value;
 }
@@ -115,7 +117,8 @@ Read<double> read_value(const toml::node& node, As<double>, schema::NumberRange 
 Read<bool> read_value(const toml::node& node, As<bool>, schema::Plain, std::string_view key) {
   if (const auto* flag = node.as_boolean()) return flag->get();
   auto problem = wrong_kind(node, "true or false", key, "true");
-  if (node.is_string()) problem.hint = fmt::format("remove the quotes: {} = true or {} = false", key, key);
+  if (node.is_string())
+    problem.hint = fmt::format("remove the quotes: {} = true or {} = false", key, key);
   return std::unexpected(problem);
 }
 
@@ -139,8 +142,9 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::Ht
   auto url = read_value(node, As<std::string>{}, schema::AnyText{}, key);
   if (!url) return url;
   if (!url->starts_with("http://") && !url->starts_with("https://")) {
-    return std::unexpected(Problem{"must start with http:// or https://",
-                                   fmt::format("for example {} = \"http://localhost:11434\"", key)});
+    return std::unexpected(
+        Problem{"must start with http:// or https://",
+                fmt::format("for example {} = \"http://localhost:11434\"", key)});
   }
   if (url->find_first_of(" \t\r\n") != std::string::npos) {
     return std::unexpected(Problem{"contains white space", "remove the spaces from the URL"});
@@ -153,17 +157,17 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::En
                              std::string_view key) {
   auto name = read_value(node, As<std::string>{}, schema::AnyText{}, key);
   if (!name || name->empty()) return name;
-  const bool valid_start = std::isalpha(static_cast<unsigned char>(name->front())) != 0 || name->front() == '_';
-  const bool valid_rest = std::ranges::all_of(*name, [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-  });
+  const bool valid_start =
+      std::isalpha(static_cast<unsigned char>(name->front())) != 0 || name->front() == '_';
+  const bool valid_rest = std::ranges::all_of(
+      *name, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; });
   if (!valid_start || !valid_rest) {
     // Never echo the value: a common mistake is to paste the key itself here.
-    return std::unexpected(Problem{
-        "is not an environment variable name (letters, digits and _)",
-        fmt::format("name the variable that holds the key, e.g. {} = \"MY_API_KEY\", "
-                    "and export MY_API_KEY in your shell; never put the key in the file",
-                    key)});
+    return std::unexpected(
+        Problem{"is not an environment variable name (letters, digits and _)",
+                fmt::format("name the variable that holds the key, e.g. {} = \"MY_API_KEY\", "
+                            "and export MY_API_KEY in your shell; never put the key in the file",
+                            key)});
   }
   return name;
 }
@@ -173,7 +177,8 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::Le
   auto text = read_value(node, As<std::string>{}, schema::AnyText{}, key);
   if (!text) return text;
   if (const auto lengths = parse_length_spec(*text); !lengths) {
-    return std::unexpected(Problem{lengths.error(), fmt::format("for example {} = \"4k..128k\" or \"4k,32k,1m\"", key)});
+    return std::unexpected(Problem{
+        lengths.error(), fmt::format("for example {} = \"4k..128k\" or \"4k,32k,1m\"", key)});
   }
   return text;
 }
@@ -182,7 +187,8 @@ Read<std::vector<double>> read_value(const toml::node& node, As<std::vector<doub
                                      schema::NumberRange rule, std::string_view key) {
   const auto* array = node.as_array();
   if (array == nullptr || array->empty()) {
-    return std::unexpected(wrong_kind(node, "a non-empty array of numbers", key, "[0.1, 0.5, 0.9]"));
+    return std::unexpected(
+        wrong_kind(node, "a non-empty array of numbers", key, "[0.1, 0.5, 0.9]"));
   }
   std::vector<double> values;
   for (const auto& item : *array) {

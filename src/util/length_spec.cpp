@@ -46,14 +46,16 @@ std::expected<std::vector<std::int64_t>, std::string> parse_length_spec(std::str
     const auto last = parse_length(text.substr(dots + 2));
     if (!first) return std::unexpected(first.error());
     if (!last) return std::unexpected(last.error());
-    if (*first > *last) return std::unexpected("range '" + std::string(trim(text)) + "' runs backwards");
+    if (*first > *last)
+      return std::unexpected("range '" + std::string(trim(text)) + "' runs backwards");
     for (auto n = *first; n < *last && lengths.size() < k_max_lengths; n *= 2) lengths.push_back(n);
     lengths.push_back(*last);
   } else {
     std::size_t start = 0;
     while (start <= text.size()) {
       const auto comma = text.find(',', start);
-      const auto piece = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+      const auto piece =
+          text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
       const auto length = parse_length(piece);
       if (!length) return std::unexpected(length.error());
       lengths.push_back(*length);

@@ -44,7 +44,8 @@ void init_logging(Verbosity verbosity, const Environment& env) {
   logger->set_level(effective_log_level(verbosity, env));
   spdlog::set_default_logger(logger);
   if (const auto name = env("RLM_LOG"); name && !name->empty() && !parse_log_level(*name)) {
-    spdlog::warn("RLM_LOG={} is not a log level; use trace, debug, info, warn, error or off", *name);
+    spdlog::warn("RLM_LOG={} is not a log level; use trace, debug, info, warn, error or off",
+                 *name);
   }
 }
 

@@ -11,7 +11,9 @@ namespace {
 char fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 // How many edits still read as a typo of a word of `length` characters.
-std::size_t typo_budget(std::size_t length) { return length <= 4 ? 1 : std::max<std::size_t>(2, length / 3); }
+std::size_t typo_budget(std::size_t length) {
+  return length <= 4 ? 1 : std::max<std::size_t>(2, length / 3);
+}
 
 } // namespace
 

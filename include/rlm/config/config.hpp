@@ -28,12 +28,12 @@ struct ProviderConfig {
   std::string model;
   Role role = Role::root;
   double weight = 1.0;
-  std::string api_key_env;                  // the variable holding the key; "" = no key
-  std::int64_t max_concurrency = 4;         // requests in flight to this provider at once
+  std::string api_key_env;                    // the variable holding the key; "" = no key
+  std::int64_t max_concurrency = 4;           // requests in flight to this provider at once
   std::optional<std::int64_t> context_length; // tokens; unset = ask the server
-  std::int64_t max_tokens = 4096;            // completion tokens per call
+  std::int64_t max_tokens = 4096;             // completion tokens per call
   double temperature = 0.0;
-  std::optional<double> price_input_per_mtok;  // prices per million tokens, for cost reports
+  std::optional<double> price_input_per_mtok; // prices per million tokens, for cost reports
   std::optional<double> price_cached_input_per_mtok;
   std::optional<double> price_output_per_mtok;
   int line = 0; // where its [[providers]] table starts in the file, for messages
@@ -51,10 +51,10 @@ struct SandboxSettings {
 // How rlm talks HTTP to providers.
 struct HttpSettings {
   double connect_timeout_seconds = 10.0;
-  double idle_timeout_seconds = 300.0;    // no data for this long ends a request
+  double idle_timeout_seconds = 300.0;     // no data for this long ends a request
   double request_timeout_seconds = 1800.0; // whole request, including queueing and model load
   std::int64_t max_retries = 2;
-  double max_retry_delay_seconds = 60.0;  // cap on backoff and on Retry-After
+  double max_retry_delay_seconds = 60.0; // cap on backoff and on Retry-After
 };
 
 // Defaults for `rlm bench`; command-line flags override them.

@@ -23,6 +23,7 @@ struct LoadResult {
 LoadResult parse_config(std::string_view text, const std::string& display_path);
 
 // Reads and parses the file at `path`; a file that cannot be read is one error diagnostic.
+// A relative `prompts_dir` is resolved against the file's directory.
 LoadResult load_config_file(const std::filesystem::path& path);
 
 // Every key a file may hold, as "key", "section.key" or "providers.key", for docs checks.

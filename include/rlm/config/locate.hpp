@@ -11,7 +11,8 @@ namespace rlm::config {
 
 struct ConfigSource {
   std::optional<std::filesystem::path> path; // nothing = the built-in configuration
-  std::string found_by; // "--config", "$RLM_CONFIG", "./rlm.toml", "$XDG_CONFIG_HOME/...", "built-in"
+  std::string
+      found_by; // "--config", "$RLM_CONFIG", "./rlm.toml", "$XDG_CONFIG_HOME/...", "built-in"
 };
 
 // The first of: `flag` (--config), $RLM_CONFIG, ./rlm.toml in `cwd`,

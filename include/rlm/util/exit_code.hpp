@@ -6,13 +6,13 @@ namespace rlm {
 // What a script can learn from `$?`. Values are stable: scripts depend on them.
 enum class ExitCode : int {
   success = 0,
-  failure = 1,          // an unexpected internal error (a bug: please report it)
-  usage = 2,            // bad command line or configuration
-  input = 3,            // unusable input: missing, unreadable, binary, invalid UTF-8, empty
-  provider = 4,         // a model provider failed: down, bad key, model missing, gave up retrying
-  limit = 5,            // a limit was hit: iterations, sub-calls, time or memory of a cell
-  script = 6,           // Lua code run by `rlm lua` raised an error
-  interrupted = 130,    // stopped by Ctrl-C (128 + SIGINT, as shells report it)
+  failure = 1,       // an unexpected internal error (a bug: please report it)
+  usage = 2,         // bad command line or configuration
+  input = 3,         // unusable input: missing, unreadable, binary, invalid UTF-8, empty
+  provider = 4,      // a model provider failed: down, bad key, model missing, gave up retrying
+  limit = 5,         // a limit was hit: iterations, sub-calls, time or memory of a cell
+  script = 6,        // Lua code run by `rlm lua` raised an error
+  interrupted = 130, // stopped by Ctrl-C (128 + SIGINT, as shells report it)
 };
 
 // The integer to return from main() for `code`.

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# From a fresh Debian 12 machine to a working rlm: installs what is missing, builds the
+# release binary, and shows the configuration rlm would use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target rlm
+echo
+echo "== build/release/rlm config show"
+build/release/rlm config show
+echo
+echo "rlm is built: build/release/rlm (put it on your PATH, e.g. sudo install build/release/rlm /usr/local/bin/)"

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Golden CLI tests: run the built rlm binary and compare stdout, stderr and exit code.
+
+Each case file holds [[case]] tables:
+  name      what the case shows
+  args      arguments after `rlm`
+  env       extra environment variables (the base environment is minimal and hermetic:
+            PATH, LANG, and HOME pointing into the case's own temporary directory)
+  files     {relative path = content} written into the case's temporary directory first
+  hex_files {relative path = hex bytes}, for content that is not UTF-8 text
+  cwd       working directory (default: the temporary directory)
+  stdin     text fed to standard input (default: none, stdin is /dev/null)
+  exit      expected exit code
+  stdout / stderr                      exact expected text
+  stdout_contains / stderr_contains    lists of substrings that must appear
+  output_excludes                      substrings that must appear in neither stream
+In every string, @SOURCE@ is the source tree and @TMP@ the case's temporary directory.
+"""
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+TIMEOUT_SECONDS = 60
+
+
+def substitute(value, source, tmp):
+    if isinstance(value, str):
+        return value.replace("@SOURCE@", source).replace("@TMP@", tmp)
+    if isinstance(value, list):
+        return [substitute(v, source, tmp) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, source, tmp) for k, v in value.items()}
+    return value
+
+
+def run_case(case, rlm, source):
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="rlm-golden-") as tmp:
+        case = substitute(case, source, tmp)
+        for rel, content in case.get("files", {}).items():
+            path = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(content.encode("utf-8"))
+        for rel, hex_bytes in case.get("hex_files", {}).items():
+            with open(os.path.join(tmp, rel), "wb") as f:
+                f.write(bytes.fromhex(hex_bytes))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "HOME": os.path.join(tmp, "home")}
+        env.update(case.get("env", {}))
+        stdin = case.get("stdin")
+        try:
+            proc = subprocess.run([rlm] + case.get("args", []), cwd=case.get("cwd", tmp), env=env,
+                                  input=stdin.encode() if stdin is not None else None,
+                                  stdin=subprocess.DEVNULL if stdin is None else None,
+                                  capture_output=True, timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            return [f"did not finish within {TIMEOUT_SECONDS} s"]
+        out = proc.stdout.decode("utf-8", "replace")
+        err = proc.stderr.decode("utf-8", "replace")
+        if "exit" in case and proc.returncode != case["exit"]:
+            failures.append(f"exit code {proc.returncode}, expected {case['exit']}")
+        for stream, text in (("stdout", out), ("stderr", err)):
+            if stream in case and text != case[stream]:
+                diff = difflib.unified_diff(case[stream].splitlines(True), text.splitlines(True),
+                                            f"expected {stream}", f"actual {stream}")
+                failures.append("".join(diff))
+            for needle in case.get(f"{stream}_contains", []):
+                if needle not in text:
+                    failures.append(f"{stream} lacks {needle!r}")
+        for needle in case.get("output_excludes", []):
+            if needle in out or needle in err:
+                failures.append(f"output contains {needle!r}, which must never appear")
+        if failures:
+            failures.append(f"--- stdout ---\n{out}--- stderr ---\n{err}")
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rlm", required=True)
+    parser.add_argument("--source-dir", required=True)
+    parser.add_argument("case_files", nargs="+")
+    args = parser.parse_args()
+    passed = failed = 0
+    for case_file in args.case_files:
+        with open(case_file, "rb") as f:
+            cases = tomllib.load(f).get("case", [])
+        for case in cases:
+            failures = run_case(case, os.path.abspath(args.rlm), os.path.abspath(args.source_dir))
+            if failures:
+                failed += 1
+                print(f"FAIL {os.path.basename(case_file)}: {case['name']}")
+                for failure in failures:
+                    print("    " + failure.replace("\n", "\n    "))
+            else:
+                passed += 1
+                print(f"ok   {os.path.basename(case_file)}: {case['name']}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
