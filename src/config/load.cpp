@@ -168,9 +168,9 @@ private:
       return;
     }
     for (std::size_t i = 0; i < array->size(); ++i) {
-      read_provider(*array->get(i)->as_table(), i);
+      read_provider((*array)[i].ref<toml::table>(), i);
     }
-    check_providers(line_of(*array->get(0)));
+    check_providers(line_of(array->front()));
   }
 
   void read_provider(const toml::table& table, std::size_t index) {
