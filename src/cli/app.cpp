@@ -6,6 +6,7 @@
 #include "config_command.hpp"
 #include "context.hpp"
 
+#include "rlm/util/console.hpp"
 #include "rlm/util/exit_code.hpp"
 #include "rlm/util/fatal.hpp"
 #include "rlm/util/logging.hpp"
@@ -29,9 +30,10 @@ Examples:
   rlm --config my.toml config show use a config file other than the default lookup
   RLM_LOG=debug rlm config show    more logging on stderr (or -v, -vv, -vvv)
 
-Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, ~/.config/rlm/config.toml, built-in.
+Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
+               (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
 Exit codes: 0 ok, 1 internal error, 2 usage or config, 3 input, 4 provider, 5 limit,
-            6 script error, 130 interrupted. Details: docs/cli.md)";
+            6 script error, 7 output failed, 130 interrupted. Details: docs/cli.md)";
 
 // Prints a Fatal as one line per message line, the hint joined to the last one.
 void print_fatal(const Fatal& error) {
@@ -41,7 +43,7 @@ void print_fatal(const Fatal& error) {
   while (std::getline(lines, line)) all.push_back(line);
   if (all.empty()) all.emplace_back("failed");
   if (!error.hint().empty()) all.back() += "; " + error.hint();
-  for (const auto& l : all) fmt::print(stderr, "rlm: error: {}\n", l);
+  for (const auto& l : all) write_stderr_line("error", l);
 }
 
 // The innermost (sub)command the arguments reached.
@@ -74,6 +76,18 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
     message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
   std::string hint = fmt::format("run '{} --help' for usage", command_path(reached));
   const auto unclaimed = first_unclaimed(reached);
+  if (const auto* config = app.get_option_no_throw("--config"); config && config->count() > 0) {
+    const auto value = config->as<std::string>();
+    for (const auto* sub : app.get_subcommands({})) {
+      if (sub->get_name() == value) {
+        write_stderr_line("error",
+                          fmt::format("--config took '{}' as its file name; give --config a "
+                                      "file: rlm --config FILE {} ...",
+                                      value, value));
+        return to_int(ExitCode::usage);
+      }
+    }
+  }
   const auto subcommands = reached->get_subcommands({});
   if (unclaimed && !unclaimed->starts_with("-") && !subcommands.empty()) {
     message = fmt::format("unknown command '{} {}'", command_path(reached), *unclaimed);
@@ -93,7 +107,7 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error) {
     hint =
         fmt::format("one of: {} (see '{} --help')", fmt::join(names, ", "), command_path(reached));
   }
-  fmt::print(stderr, "rlm: error: {}; {}\n", message, hint);
+  write_stderr_line("error", fmt::format("{}; {}", message, hint));
   return to_int(ExitCode::usage);
 }
 
@@ -106,10 +120,13 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("rlm {}", k_version), "Print the version and exit");
   app.add_option("--config", context.options.config_path,
                  "Config file (overrides the lookup order)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("-v,--verbose", context.options.verbosity.verbose,
                "More log output on stderr: -v info, -vv debug, -vvv trace");
-  app.add_flag("-q,--quiet", context.options.verbosity.quiet, "Only errors on stderr");
+  auto* quiet =
+      app.add_flag("-q,--quiet", context.options.verbosity.quiet, "Only errors on stderr");
+  quiet->excludes("-v");
   app.footer(k_examples);
   app.require_subcommand(1);
   app.fallthrough(); // global options work after the subcommand too
@@ -132,16 +149,24 @@ int run(int argc, char** argv) {
   try {
     init_logging(context.options.verbosity, context.env);
     for (const auto& command : commands) {
-      if (command.parser->parsed()) return command.action();
+      if (!command.parser->parsed()) continue;
+      const int code = command.action();
+      if (const auto failure = stdout_failed(); !failure.empty()) {
+        write_stderr_line("error", fmt::format("cannot write the output: {}; check that stdout is "
+                                               "open and the disk is not full",
+                                               failure));
+        return to_int(ExitCode::output);
+      }
+      return code;
     }
-    fmt::print(stderr, "rlm: error: no command given; run 'rlm --help' for usage\n");
+    write_stderr_line("error", "no command given; run 'rlm --help' for usage");
     return to_int(ExitCode::usage);
   } catch (const Fatal& error) {
     print_fatal(error);
     return to_int(error.code());
   } catch (const std::exception& error) {
-    fmt::print(stderr, "rlm: error: internal error: {}; please report this as a bug\n",
-               error.what());
+    write_stderr_line("error",
+                      fmt::format("internal error: {}; please report this as a bug", error.what()));
     return to_int(ExitCode::failure);
   }
 }

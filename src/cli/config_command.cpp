@@ -4,6 +4,8 @@
 
 #include "rlm/config/load.hpp"
 #include "rlm/config/render.hpp"
+#include "rlm/util/console.hpp"
+#include "rlm/util/display.hpp"
 #include "rlm/util/exit_code.hpp"
 
 #include <fmt/format.h>
@@ -22,7 +24,7 @@ struct CheckOptions {
 
 int run_show(const Context& context) {
   const auto effective = load_effective_config(context);
-  fmt::print("{}", config::render_config(effective.config, effective.source, context.env));
+  write_stdout(config::render_config(effective.config, effective.source, context.env));
   return to_int(ExitCode::success);
 }
 
@@ -46,7 +48,8 @@ int check_one(const std::string& file, const CheckOptions& options, const Contex
   if (!quiet) {
     const auto note =
         warnings > 0 ? fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s") : "";
-    fmt::print("{}: ok ({}){}\n", file, summary(result.config), note);
+    write_stdout(
+        fmt::format("{}: ok ({}){}\n", printable(file, 256), summary(result.config), note));
   }
   return to_int(ExitCode::success);
 }
@@ -57,8 +60,9 @@ int run_check(const CheckOptions& options, const Context& context) {
     const auto source = config::locate_config(context.options.config_path, context.env, ".");
     if (!source.path) {
       if (!context.options.verbosity.quiet) {
-        fmt::print("no config file found; the built-in configuration is in use ({})\n",
-                   summary(config::built_in_config()));
+        write_stdout(
+            fmt::format("no config file found; the built-in configuration is in use ({})\n",
+                        summary(config::built_in_config())));
       }
       return to_int(ExitCode::success);
     }

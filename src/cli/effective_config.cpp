@@ -1,6 +1,7 @@
 #include "effective_config.hpp"
 
 #include "rlm/config/load.hpp"
+#include "rlm/util/console.hpp"
 #include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
@@ -16,7 +17,7 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, bool quiet) {
   for (const auto& d : diagnostics) {
     const bool error = d.severity == Diagnostic::Severity::error;
     if (!error && quiet) continue;
-    fmt::print(stderr, "rlm: {}: {}\n", error ? "error" : "warning", config::format(d));
+    write_stderr_line(error ? "error" : "warning", config::format(d));
   }
 }
 

@@ -1,16 +1,20 @@
 #include "rlm/config/diagnostic.hpp"
 
+#include "rlm/util/display.hpp"
+
 #include <algorithm>
 
 namespace rlm::config {
 
 std::string format(const Diagnostic& d) {
-  std::string out = d.file;
+  // Every part may hold text from the file: escape control characters so no message can
+  // forge a line or drive the terminal.
+  std::string out = printable(d.file, 256);
   if (d.line > 0) out += ":" + std::to_string(d.line);
   out += ": ";
-  if (!d.key.empty()) out += d.key + ": ";
-  out += d.message;
-  if (!d.hint.empty()) out += "; " + d.hint;
+  if (!d.key.empty()) out += printable(d.key) + ": ";
+  out += printable(d.message, 400);
+  if (!d.hint.empty()) out += "; " + printable(d.hint, 400);
   return out;
 }
 

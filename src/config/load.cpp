@@ -6,11 +6,13 @@
 #include "schema.hpp"
 #include "toml_values.hpp"
 
+#include "rlm/util/display.hpp"
 #include "rlm/util/suggest.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
@@ -22,10 +24,53 @@ namespace {
 
 using Severity = Diagnostic::Severity;
 
-// Keys that would hold a credential: refused, because keys come only from the environment.
-constexpr std::string_view k_secret_keys[] = {"api_key",   "apikey", "key",      "token",
-                                              "api_token", "secret", "password", "authorization"};
+// Whether an unknown key's name says it holds a credential (api_key, apiKey, API-KEY,
+// DEEPSEEK_API_KEY, access_token, password, ...): those are refused, because keys come only
+// from the environment.
+bool names_a_credential(std::string_view name) {
+  std::string folded;
+  for (const char c : name) {
+    if (c != '_' && c != '-')
+      folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  static constexpr std::string_view words[] = {"apikey", "token",         "secret", "password",
+                                               "passwd", "authorization", "bearer", "credential"};
+  return folded == "key" || std::ranges::any_of(words, [&](auto word) {
+           return folded.find(word) != std::string::npos;
+         });
+}
 constexpr std::uintmax_t k_max_file_bytes = 1024 * 1024;
+constexpr int k_max_key_parts = 64;
+
+// The first line holding a key of more than k_max_key_parts dotted parts (0 if none): toml++
+// recurses once per part and overflows the stack on tens of thousands of them, so such text
+// is refused before parsing. Dots inside quotes and comments do not count.
+int line_with_deep_key(std::string_view text) {
+  int line = 1;
+  int dots = 0;
+  char quote = 0;
+  bool comment = false;
+  for (const char c : text) {
+    if (c == '\n') {
+      if (dots > k_max_key_parts) return line;
+      ++line;
+      dots = 0;
+      quote = 0;
+      comment = false;
+    } else if (comment) {
+      continue;
+    } else if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      comment = true;
+    } else if (c == '.') {
+      ++dots;
+    }
+  }
+  return dots > k_max_key_parts ? line : 0;
+}
 
 struct KeyCollector {
   std::vector<std::string_view> keys;
@@ -78,6 +123,12 @@ public:
   explicit Loader(std::string path) : m_path(std::move(path)) {}
 
   LoadResult run(std::string_view text) {
+    if (const int line = line_with_deep_key(text); line > 0) {
+      add(Severity::error, line, "",
+          {fmt::format("a key with more than {} dotted parts", k_max_key_parts),
+           "use a shorter key; rlm's keys have at most two parts"});
+      return std::move(m_result);
+    }
     toml::table root;
     try {
       root = toml::parse(text, m_path);
@@ -159,7 +210,13 @@ private:
 
   void read_providers(const toml::node& node) {
     const auto* array = node.as_array();
-    if (array == nullptr || !array->is_array_of_tables() || array->empty()) {
+    if (array != nullptr && array->empty()) {
+      add(Severity::error, line_of(node), "providers",
+          {"is empty", "describe each provider in its own [[providers]] table, or remove the line "
+                       "to use the built-in providers"});
+      return;
+    }
+    if (array == nullptr || !array->is_array_of_tables()) {
       const bool single_table = node.is_table();
       add(Severity::error, line_of(node), "providers",
           {fmt::format("expected an array of tables, found {}", kind_of(node)),
@@ -213,6 +270,11 @@ private:
     if (table.get("api_key_env") == nullptr) {
       p.api_key_env = default_api_key_env(p.type);
       origins[prefix + "api_key_env"] = {Origin::Kind::built_in, "for " + type_name};
+    } else if (p.type == ProviderType::deepseek && p.api_key_env.empty() &&
+               origins.contains(prefix + "api_key_env")) { // read, not rejected
+      add(Severity::error, line_of(*table.get("api_key_env")), prefix + "api_key_env",
+          {"is empty, but DeepSeek's API needs a key",
+           "remove the line to read DEEPSEEK_API_KEY, or name the variable that holds the key"});
     }
     if (table.get("name") == nullptr) {
       p.name = fmt::format("{}:{}", type_name, p.model);
@@ -255,28 +317,41 @@ private:
       const auto name = key.str();
       if (contains(known, name)) continue;
       const int line = static_cast<int>(key.source().begin.line);
-      if (prefix.starts_with("providers[") &&
-          std::ranges::find(k_secret_keys, name) != std::end(k_secret_keys)) {
-        const auto* type_node = table.get("provider_type");
-        const auto* type_text = type_node ? type_node->as_string() : nullptr;
-        const bool deepseek = type_text && type_text->get() == "deepseek";
-        add(Severity::error, line, prefix + std::string(name),
-            {"API keys are never read from config files",
-             fmt::format("delete this line and export the key in your shell ({}), or name another "
-                         "variable with api_key_env",
-                         deepseek ? "export DEEPSEEK_API_KEY=..." : "export OPENAI_API_KEY=...")});
+      const auto match = closest_match(name, known);
+      // A name that is itself a secret is never shown, not even as the key of a message.
+      const auto shown_name = looks_like_secret(name)
+                                  ? std::string("(a key that looks like a secret)")
+                                  : printable(name, 64);
+      if (!match && (names_a_credential(name) || looks_like_secret(name)) && node.is_string()) {
+        add(Severity::error, line, prefix + shown_name,
+            {"API keys are never read from config files", key_hint(table)});
         continue;
       }
       std::string hint;
-      if (const auto match = closest_match(name, known)) {
+      if (match) {
         hint = fmt::format("did you mean \"{}\"?", *match);
       } else if (const auto home = home_of(name); !home.empty()) {
         hint = fmt::format("\"{}\" belongs in {}", name, home);
       } else {
         hint = "remove it, or see docs/config.md for the keys rlm reads";
       }
-      add(Severity::warning, line, prefix + std::string(name), {"unknown key, ignored", hint});
+      add(Severity::warning, line, prefix + shown_name, {"unknown key, ignored", hint});
     }
+  }
+
+  // How to provide a key instead, naming the variable this table's provider reads.
+  static std::string key_hint(const toml::table& table) {
+    std::string variable = "MY_API_KEY";
+    if (const auto* env = table.get("api_key_env");
+        env && env->is_string() && !env->as_string()->get().empty()) {
+      variable = printable(env->as_string()->get(), 64);
+    } else if (const auto* type = table.get("provider_type"); type && type->is_string()) {
+      if (type->as_string()->get() == "deepseek") variable = "DEEPSEEK_API_KEY";
+      if (type->as_string()->get() == "openai") variable = "OPENAI_API_KEY";
+    }
+    return fmt::format("delete this line and export the key in your shell (export {}=...); "
+                       "api_key_env names the variable a provider reads",
+                       variable);
   }
 
   std::string m_path;
@@ -297,13 +372,21 @@ LoadResult load_config_file(const std::filesystem::path& path) {
         {Severity::error, display, 0, "", std::move(message), std::move(hint)});
     return result;
   };
+  if (path.empty()) return fail("an empty file name", "name a TOML config file");
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return fail(fmt::format("cannot be read: {}", ec.message()),
+                "check the path and its permissions");
+  }
   if (!std::filesystem::exists(status)) {
     return fail("no such file", "check the path (rlm config show tells which file rlm would use)");
   }
   if (std::filesystem::is_directory(status)) return fail("is a directory", "name a .toml file");
-  if (std::filesystem::file_size(path, ec) > k_max_file_bytes) {
+  if (!std::filesystem::is_regular_file(status)) {
+    return fail("is not a regular file (a device, pipe or socket)", "name a TOML config file");
+  }
+  if (std::filesystem::file_size(path, ec) > k_max_file_bytes && !ec) {
     return fail("larger than 1 MiB, too large for a config file", "name a TOML config file");
   }
   std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,6 @@
 #include "rlm/config/locate.hpp"
 
+#include "rlm/util/display.hpp"
 #include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
@@ -16,8 +17,11 @@ bool is_file(const std::filesystem::path& path) {
 // A file the user named explicitly: it must exist, or the command cannot honour the request.
 ConfigSource required(const std::string& path, const std::string& found_by) {
   if (!is_file(path)) {
+    std::error_code ec;
+    const bool exists = !path.empty() && std::filesystem::exists(path, ec);
     throw Fatal(ExitCode::usage,
-                fmt::format("config file '{}' (from {}) does not exist", path, found_by),
+                fmt::format("config file '{}' (from {}) {}", printable(path), found_by,
+                            exists ? "is not a regular file" : "does not exist"),
                 "check the path, or unset it to use the default lookup (docs/config.md)");
   }
   return {std::filesystem::path(path), found_by};

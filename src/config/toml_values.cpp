@@ -1,5 +1,6 @@
 #include "toml_values.hpp"
 
+#include "rlm/util/display.hpp"
 #include "rlm/util/length_spec.hpp"
 #include "rlm/util/suggest.hpp"
 
@@ -8,7 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
+#include <cmath>
 
 namespace rlm::config {
 
@@ -16,22 +17,32 @@ namespace {
 
 std::string plain_number(double value) { return fmt::format("{}", value); }
 
-// A choice the user typed, shown back only when it is short and cannot be a credential.
+// A value of an enumerated key, quoted back only when it reads like a word (a typo worth
+// showing), never when it could be a credential pasted into the wrong place.
 std::string shown(std::string_view value) {
-  if (value.size() > 40 || value.starts_with("sk-")) return "(value hidden)";
-  return "\"" + std::string(value) + "\"";
+  const bool word_like =
+      !value.empty() && value.size() <= 24 && std::ranges::all_of(value, [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return std::islower(u) != 0 || std::isdigit(u) != 0 || c == '.' || c == '-' || c == '_' ||
+               c == ':';
+      });
+  return word_like && !looks_like_secret(value) ? "\"" + std::string(value) + "\"" : "the value";
 }
 
-bool looks_numeric(std::string_view text) {
-  double ignored = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ignored);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+// A plain decimal number, as a user would mean it inside mistaken quotes ("3", "0.5").
+bool plain_decimal(std::string_view text) {
+  if (text.empty() || text.size() > 18) return false;
+  if (text.front() == '-') text.remove_prefix(1);
+  const auto digits = std::ranges::count_if(
+      text, [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  const auto dots = std::ranges::count(text, '.');
+  return digits > 0 && dots <= 1 && static_cast<std::size_t>(digits + dots) == text.size();
 }
 
 Problem wrong_kind(const toml::node& node, std::string_view expected, std::string_view key,
                    std::string_view example) {
   std::string hint = fmt::format("write it as {} = {}", key, example);
-  if (const auto* text = node.as_string(); text && looks_numeric(text->get())) {
+  if (const auto* text = node.as_string(); text && plain_decimal(text->get())) {
     hint = fmt::format("remove the quotes: {} = {}", key, text->get());
   }
   return {fmt::format("expected {}, found {}", expected, kind_of(node)), hint};
@@ -49,10 +60,50 @@ Read<T> choose(const toml::node& node, std::string_view key,
     if (text->get() == names[i]) return values[i];
   }
   std::string hint = fmt::format("use one of {}", allowed);
-  if (const auto match = closest_match(text->get(), names)) {
+  const auto shown_value = shown(text->get());
+  if (const auto match = closest_match(text->get(), names); match && shown_value != "the value") {
     hint = fmt::format("did you mean \"{}\"? (allowed: {})", *match, allowed);
   }
-  return std::unexpected(Problem{fmt::format("{} is not allowed", shown(text->get())), hint});
+  return std::unexpected(Problem{fmt::format("{} is not allowed", shown_value), hint});
+}
+
+bool has_control_characters(std::string_view text) {
+  return std::ranges::any_of(text, [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::ranges::equal(text.substr(0, prefix.size()), prefix, [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// Reads each item of an array with `read_item`, naming the item's position in errors.
+template <class T>
+Read<std::vector<T>> read_items(const toml::node& node, std::string_view key,
+                                std::string_view example, auto read_item) {
+  const auto* array = node.as_array();
+  if (array == nullptr || array->empty()) {
+    return std::unexpected(wrong_kind(node, "a non-empty array", key, example));
+  }
+  std::vector<T> values;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    auto value = read_item((*array)[i]);
+    if (!value) {
+      auto problem = value.error();
+      problem.message = fmt::format("item {}: {}", i + 1, problem.message);
+      if (problem.hint.starts_with("write it as") ||
+          problem.hint.starts_with("remove the quotes")) {
+        problem.hint = fmt::format("write it as {} = {}", key, example);
+      }
+      return std::unexpected(problem);
+    }
+    values.push_back(std::move(*value));
+  }
+  return values;
 }
 
 } // namespace
@@ -75,16 +126,21 @@ std::string kind_of(const toml::node& node) {
 
 Read<std::int64_t> read_value(const toml::node& node, As<std::int64_t>, schema::IntRange rule,
                               std::string_view key) {
-  const auto* integer = node.as_integer();
-  if (integer == nullptr) {
-    if (const auto* number = node.as_floating_point()) {
+  std::int64_t value = 0;
+  if (const auto* integer = node.as_integer()) {
+    value = integer->get();
+  } else if (const auto* number = node.as_floating_point()) {
+    const double x = number->get();
+    // 3.0 means 3; 2.5 cannot be a count.
+    if (!std::isfinite(x) || x != std::floor(x) || std::fabs(x) > 9e15) {
       return std::unexpected(
-          Problem{fmt::format("expected a whole number, found {}", plain_number(number->get())),
+          Problem{fmt::format("expected a whole number, found {}", plain_number(x)),
                   fmt::format("write a whole number between {} and {}", rule.min, rule.max)});
     }
+    value = static_cast<std::int64_t>(x);
+  } else {
     return std::unexpected(wrong_kind(node, "a whole number", key, std::to_string(rule.min)));
   }
-  const auto value = integer->get();
   if (value < rule.min || value > rule.max) {
     return std::unexpected(Problem{fmt::format("{} is out of range", value),
                                    fmt::format("use a value from {} to {}", rule.min, rule.max)});
@@ -104,7 +160,7 @@ Read<double> read_value(const toml::node& node, As<double>, schema::NumberRange 
         wrong_kind(node, "a number", key, plain_number(rule.max > 1 ? 1 : rule.max)));
   }
   const bool below = rule.min_exclusive ? value <= rule.min : value < rule.min;
-  if (below || value > rule.max || value != value) {
+  if (below || value > rule.max || std::isnan(value)) {
     const auto lower = rule.min_exclusive ? fmt::format("above {}", plain_number(rule.min))
                                           : fmt::format("from {}", plain_number(rule.min));
     return std::unexpected(
@@ -131,7 +187,11 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::An
 Read<std::string> read_value(const toml::node& node, As<std::string>, schema::NonEmptyText,
                              std::string_view key) {
   auto text = read_value(node, As<std::string>{}, schema::AnyText{}, key);
-  if (text && text->find_first_not_of(" \t") == std::string::npos) {
+  if (text && has_control_characters(*text)) {
+    return std::unexpected(Problem{"contains control characters (a line break, tab or escape)",
+                                   fmt::format("write {} on one line, as plain text", key)});
+  }
+  if (text && text->find_first_not_of(' ') == std::string::npos) {
     return std::unexpected(Problem{"must not be empty", fmt::format("give {} a value", key)});
   }
   return text;
@@ -141,15 +201,29 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::Ht
                              std::string_view key) {
   auto url = read_value(node, As<std::string>{}, schema::AnyText{}, key);
   if (!url) return url;
-  if (!url->starts_with("http://") && !url->starts_with("https://")) {
+  const auto example = fmt::format("for example {} = \"http://localhost:11434\"", key);
+  std::size_t scheme = 0;
+  if (starts_with_ignoring_case(*url, "http://")) scheme = 7;
+  if (starts_with_ignoring_case(*url, "https://")) scheme = 8;
+  if (scheme == 0) return std::unexpected(Problem{"must start with http:// or https://", example});
+  if (url->find_first_of(" \t\r\n") != std::string::npos || has_control_characters(*url)) {
     return std::unexpected(
-        Problem{"must start with http:// or https://",
-                fmt::format("for example {} = \"http://localhost:11434\"", key)});
+        Problem{"contains white space or control characters", "remove them from the URL"});
   }
-  if (url->find_first_of(" \t\r\n") != std::string::npos) {
-    return std::unexpected(Problem{"contains white space", "remove the spaces from the URL"});
+  const auto authority = std::string_view(*url).substr(scheme, url->find('/', scheme) - scheme);
+  if (authority.empty()) return std::unexpected(Problem{"has no host name", example});
+  // Never echo the URL from here on: these are the shapes that carry credentials.
+  if (authority.find('@') != std::string_view::npos) {
+    return std::unexpected(
+        Problem{"contains a user name or password (user:pass@host)",
+                "remove them from the URL; keys come from the environment (api_key_env)"});
   }
-  while (url->size() > 8 && url->back() == '/') url->pop_back();
+  if (url->find_first_of("?#") != std::string::npos) {
+    return std::unexpected(Problem{
+        "contains a query string or fragment",
+        "give only scheme, host, port and path; keys come from the environment (api_key_env)"});
+  }
+  while (url->size() > scheme + 1 && url->back() == '/') url->pop_back();
   return url;
 }
 
@@ -161,13 +235,17 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::En
       std::isalpha(static_cast<unsigned char>(name->front())) != 0 || name->front() == '_';
   const bool valid_rest = std::ranges::all_of(
       *name, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; });
+  // Never echo the value: a common mistake is to paste the key itself here.
+  const auto hint =
+      fmt::format("name the variable that holds the key, e.g. {} = \"MY_API_KEY\", "
+                  "and export MY_API_KEY in your shell; never put the key in the file",
+                  key);
   if (!valid_start || !valid_rest) {
-    // Never echo the value: a common mistake is to paste the key itself here.
     return std::unexpected(
-        Problem{"is not an environment variable name (letters, digits and _)",
-                fmt::format("name the variable that holds the key, e.g. {} = \"MY_API_KEY\", "
-                            "and export MY_API_KEY in your shell; never put the key in the file",
-                            key)});
+        Problem{"is not an environment variable name (letters, digits and _)", hint});
+  }
+  if (looks_like_secret(*name)) {
+    return std::unexpected(Problem{"looks like an API key, not the name of a variable", hint});
   }
   return name;
 }
@@ -176,43 +254,30 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::Le
                              std::string_view key) {
   auto text = read_value(node, As<std::string>{}, schema::AnyText{}, key);
   if (!text) return text;
-  if (const auto lengths = parse_length_spec(*text); !lengths) {
-    return std::unexpected(Problem{
-        lengths.error(), fmt::format("for example {} = \"4k..128k\" or \"4k,32k,1m\"", key)});
+  if (!parse_length_spec(*text)) {
+    return std::unexpected(
+        Problem{"is not a list or range of lengths",
+                fmt::format("for example {} = \"4k..128k\" or \"4k,32k,1m\"", key)});
   }
   return text;
 }
 
 Read<std::vector<double>> read_value(const toml::node& node, As<std::vector<double>>,
                                      schema::NumberRange rule, std::string_view key) {
-  const auto* array = node.as_array();
-  if (array == nullptr || array->empty()) {
-    return std::unexpected(
-        wrong_kind(node, "a non-empty array of numbers", key, "[0.1, 0.5, 0.9]"));
-  }
-  std::vector<double> values;
-  for (const auto& item : *array) {
-    auto value = read_value(item, As<double>{}, rule, key);
-    if (!value) return std::unexpected(value.error());
-    values.push_back(*value);
-  }
-  return values;
+  return read_items<double>(node, key, "[0.1, 0.5, 0.9]", [&](const toml::node& item) {
+    return read_value(item, As<double>{}, rule, key);
+  });
 }
 
 Read<std::vector<std::string>> read_value(const toml::node& node, As<std::vector<std::string>>,
                                           schema::ChoiceList rule, std::string_view key) {
-  const auto* array = node.as_array();
   const auto example = fmt::format("[\"{}\"]", fmt::join(rule.allowed, "\", \""));
-  if (array == nullptr || array->empty()) {
-    return std::unexpected(wrong_kind(node, "a non-empty array of strings", key, example));
-  }
-  std::vector<std::string> values;
-  for (const auto& item : *array) {
-    auto value = choose<std::string_view>(item, key, rule.allowed, rule.allowed);
-    if (!value) return std::unexpected(value.error());
-    values.emplace_back(*value);
-  }
-  return values;
+  return read_items<std::string>(
+      node, key, example, [&](const toml::node& item) -> Read<std::string> {
+        auto value = choose<std::string_view>(item, key, rule.allowed, rule.allowed);
+        if (!value) return std::unexpected(value.error());
+        return std::string(*value);
+      });
 }
 
 Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::Plain,

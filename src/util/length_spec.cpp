@@ -20,6 +20,7 @@ std::string_view trim(std::string_view s) {
 
 std::expected<std::int64_t, std::string> parse_length(std::string_view text) {
   text = trim(text);
+  const std::string original(text);
   std::int64_t multiplier = 1;
   if (!text.empty() && (text.back() == 'k' || text.back() == 'K')) {
     multiplier = 1024;
@@ -31,10 +32,10 @@ std::expected<std::int64_t, std::string> parse_length(std::string_view text) {
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return std::unexpected("'" + std::string(text) + "' is not a length like 4k, 32768 or 1m");
+    return std::unexpected("'" + original + "' is not a length like 4k, 32768 or 1m");
   }
   if (value > std::numeric_limits<std::int64_t>::max() / multiplier / 2) {
-    return std::unexpected("length '" + std::string(text) + "' is too large");
+    return std::unexpected("length '" + original + "' is too large");
   }
   return value * multiplier;
 }

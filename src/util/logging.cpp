@@ -1,9 +1,13 @@
 #include "rlm/util/logging.hpp"
 
+#include "rlm/util/display.hpp"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cctype>
+#include <string>
 #include <utility>
 
 namespace rlm {
@@ -20,8 +24,10 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
       {"critical", level_enum::critical},
       {"off", level_enum::off},
   }};
+  std::string lower(name);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const auto& [text, level] : names) {
-    if (text == name) return level;
+    if (text == lower) return level;
   }
   return std::nullopt;
 }

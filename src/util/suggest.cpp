@@ -42,6 +42,10 @@ std::optional<std::string> closest_match(std::string_view word,
   std::optional<std::string> best;
   std::size_t best_distance = typo_budget(word.size()) + 1;
   for (const auto candidate : candidates) {
+    // The length difference alone costs that many edits: skip without building the table.
+    const auto gap = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                    : candidate.size() - word.size();
+    if (gap >= best_distance) continue;
     const auto distance = edit_distance(word, candidate);
     if (distance < best_distance) {
       best_distance = distance;

@@ -10,6 +10,7 @@ Each case file holds [[case]] tables:
   hex_files {relative path = hex bytes}, for content that is not UTF-8 text
   cwd       working directory (default: the temporary directory)
   stdin     text fed to standard input (default: none, stdin is /dev/null)
+  stdout_file / stderr_file   send that stream to this file (e.g. /dev/full) instead
   exit      expected exit code
   stdout / stderr                      exact expected text
   stdout_contains / stderr_contains    lists of substrings that must appear
@@ -53,15 +54,24 @@ def run_case(case, rlm, source):
                "HOME": os.path.join(tmp, "home")}
         env.update(case.get("env", {}))
         stdin = case.get("stdin")
+        streams = {}
+        for name in ("stdout", "stderr"):
+            target = case.get(f"{name}_file")
+            streams[name] = open(target, "wb") if target else subprocess.PIPE
         try:
             proc = subprocess.run([rlm] + case.get("args", []), cwd=case.get("cwd", tmp), env=env,
                                   input=stdin.encode() if stdin is not None else None,
                                   stdin=subprocess.DEVNULL if stdin is None else None,
-                                  capture_output=True, timeout=TIMEOUT_SECONDS)
+                                  stdout=streams["stdout"], stderr=streams["stderr"],
+                                  timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             return [f"did not finish within {TIMEOUT_SECONDS} s"]
-        out = proc.stdout.decode("utf-8", "replace")
-        err = proc.stderr.decode("utf-8", "replace")
+        finally:
+            for stream in streams.values():
+                if stream is not subprocess.PIPE:
+                    stream.close()
+        out = (proc.stdout or b"").decode("utf-8", "replace")
+        err = (proc.stderr or b"").decode("utf-8", "replace")
         if "exit" in case and proc.returncode != case["exit"]:
             failures.append(f"exit code {proc.returncode}, expected {case['exit']}")
         for stream, text in (("stdout", out), ("stderr", err)):

@@ -12,6 +12,7 @@ enum class ExitCode : int {
   provider = 4,      // a model provider failed: down, bad key, model missing, gave up retrying
   limit = 5,         // a limit was hit: iterations, sub-calls, time or memory of a cell
   script = 6,        // Lua code run by `rlm lua` raised an error
+  output = 7,        // the result could not be written: stdout closed or the disk full
   interrupted = 130, // stopped by Ctrl-C (128 + SIGINT, as shells report it)
 };
 

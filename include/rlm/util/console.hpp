@@ -1,0 +1,18 @@
+// Writing to stdout and stderr without exceptions, and noticing when stdout failed.
+#pragma once
+
+#include <string_view>
+
+namespace rlm {
+
+// Writes `text` to stdout. Failures are remembered, not thrown: see stdout_failed().
+void write_stdout(std::string_view text);
+
+// Writes "rlm: <level>: <message>\n" to stderr. Never throws; a failed write is ignored,
+// because there is nowhere left to report it.
+void write_stderr_line(std::string_view level, std::string_view message);
+
+// Flushes stdout; returns the error text if anything written to it was lost ("" if not).
+std::string_view stdout_failed();
+
+} // namespace rlm

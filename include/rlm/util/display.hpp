@@ -1,0 +1,22 @@
+// Safe display of text that came from a user's file or environment: no control characters
+// (which could forge lines or drive the terminal), no secrets, no megabyte-long echoes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace rlm {
+
+// True when `text` looks like a credential: a known key prefix (sk-, ghp_, AKIA, hf_, ...)
+// or a long run of letters and digits with no spaces.
+bool looks_like_secret(std::string_view text);
+
+// `text` with control characters escaped (\n, \x1b, ...) and cut to `max_bytes` with "...".
+std::string printable(std::string_view text, std::size_t max_bytes = 80);
+
+// A value to quote back in a message: printable(text) in double quotes, or "(value hidden)"
+// when it looks like a secret.
+std::string quoted_for_display(std::string_view text);
+
+} // namespace rlm

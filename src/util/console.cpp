@@ -1,0 +1,40 @@
+#include "rlm/util/console.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace rlm {
+
+namespace {
+// The errno of the first failed write to stdout (0: none). stdout is process-wide state, so
+// its error is too.
+std::atomic<int> g_stdout_errno{0};
+} // namespace
+
+void write_stdout(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
+    int expected = 0;
+    g_stdout_errno.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+  }
+}
+
+void write_stderr_line(std::string_view level, std::string_view message) {
+  std::string line = "rlm: ";
+  line.append(level).append(": ").append(message).append("\n");
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+std::string_view stdout_failed() {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int flush_errno = errno;
+  if (flushed && std::ferror(stdout) == 0 && g_stdout_errno.load() == 0) return {};
+  const int code = g_stdout_errno.load() != 0 ? g_stdout_errno.load() : flush_errno;
+  return code != 0 ? std::strerror(code) : "write error";
+}
+
+} // namespace rlm

@@ -1,0 +1,56 @@
+#include "rlm/util/display.hpp"
+
+#include <array>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace rlm {
+
+bool looks_like_secret(std::string_view text) {
+  static constexpr std::array<std::string_view, 12> prefixes = {
+      "sk-",   "sk_",   "ghp_", "gho_", "ghs_", "github_pat_",
+      "xoxb-", "xoxp-", "AKIA", "AIza", "hf_",  "glpat-"};
+  for (const auto prefix : prefixes) {
+    const bool long_enough = text.size() >= prefix.size() + 8;
+    if (long_enough && text.substr(0, prefix.size()) == prefix) return true;
+  }
+  if (text.size() < 24) return false;
+  bool letter = false;
+  bool digit = false;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isspace(u) != 0) return false;
+    letter = letter || std::isalpha(u) != 0;
+    digit = digit || std::isdigit(u) != 0;
+  }
+  return letter && digit;
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (const char c : text) {
+    if (out.size() >= max_bytes) {
+      out += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string quoted_for_display(std::string_view text) {
+  if (looks_like_secret(text)) return "(value hidden)";
+  return "\"" + printable(text, 40) + "\"";
+}
+
+} // namespace rlm
