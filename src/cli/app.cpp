@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "config_command.hpp"
 #include "context.hpp"
+#include "lua_command.hpp"
 
 #include "rlm/util/console.hpp"
 #include "rlm/util/exit_code.hpp"
@@ -133,6 +134,7 @@ int run(int argc, char** argv) {
 
   CommandTable commands;
   setup_config(app, context, commands);
+  setup_lua(app, context, commands);
 
   try {
     app.parse(argc, argv);

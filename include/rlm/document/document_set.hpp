@@ -1,0 +1,52 @@
+// The documents of one run, validated as text and held in one anonymous memory file (memfd)
+// that the Lua worker maps: a 100 MB document is read once and never copied by the parent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rlm::document {
+
+struct DocumentInfo {
+  std::string name;         // the path as given, or "stdin"
+  std::uint64_t offset = 0; // where its bytes start in the memory file
+  std::uint64_t bytes = 0;
+  std::uint64_t characters = 0; // UTF-8 code points
+  std::uint64_t lines = 0;      // newlines, plus one for a last line without one
+};
+
+class DocumentSet {
+public:
+  DocumentSet(); // throws Fatal if the memory file cannot be created
+  ~DocumentSet();
+  DocumentSet(DocumentSet&& other) noexcept;
+  DocumentSet& operator=(DocumentSet&& other) noexcept;
+  DocumentSet(const DocumentSet&) = delete;
+  DocumentSet& operator=(const DocumentSet&) = delete;
+
+  // Adds the file at `path` ("-" reads standard input). Throws Fatal(ExitCode::input) with
+  // one line naming the problem and the fix: missing, unreadable, a directory, binary, not
+  // UTF-8 (with line and column), or empty.
+  void add_file(const std::string& path);
+  // Adds `text` under `name`, with the same checks (for tests and generated documents).
+  void add_text(const std::string& name, std::string_view text);
+
+  const std::vector<DocumentInfo>& documents() const { return m_documents; }
+  std::uint64_t total_bytes() const { return m_size; }
+  // The memory file, for handing to the worker; owned by this set.
+  int fd() const { return m_fd; }
+  // The bytes of document `index`, read from the memory file.
+  std::string read(std::size_t index, std::uint64_t max_bytes = UINT64_MAX) const;
+
+private:
+  void add_stream(int fd, const std::string& name);
+  void append(std::string_view bytes);
+
+  int m_fd = -1;
+  std::uint64_t m_size = 0;
+  std::vector<DocumentInfo> m_documents;
+};
+
+} // namespace rlm::document

@@ -1,0 +1,61 @@
+#include "protocol.hpp"
+
+#include <array>
+#include <cerrno>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace rlm::lua::protocol {
+
+namespace {
+
+constexpr std::uint32_t k_max_frame = 1U << 30;
+
+bool write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const auto sent = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    data += sent;
+    size -= static_cast<std::size_t>(sent);
+  }
+  return true;
+}
+
+bool read_all(int fd, char* data, std::size_t size) {
+  while (size > 0) {
+    const auto got = ::read(fd, data, size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    data += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+} // namespace
+
+bool send(int fd, const nlohmann::json& message) {
+  const auto text = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > k_max_frame) return false;
+  const auto size = static_cast<std::uint32_t>(text.size());
+  const std::array<char, 4> header = {
+      static_cast<char>(size & 0xFF), static_cast<char>((size >> 8) & 0xFF),
+      static_cast<char>((size >> 16) & 0xFF), static_cast<char>(size >> 24)};
+  return write_all(fd, header.data(), header.size()) && write_all(fd, text.data(), text.size());
+}
+
+std::optional<nlohmann::json> receive(int fd) {
+  std::array<unsigned char, 4> header{};
+  if (!read_all(fd, reinterpret_cast<char*>(header.data()), header.size())) return std::nullopt;
+  const std::uint32_t size = header[0] | (header[1] << 8U) | (header[2] << 16U) |
+                             (static_cast<std::uint32_t>(header[3]) << 24U);
+  if (size > k_max_frame) return std::nullopt;
+  std::string text(size, '\0');
+  if (!read_all(fd, text.data(), text.size())) return std::nullopt;
+  auto message = nlohmann::json::parse(text, nullptr, false);
+  if (message.is_discarded() || !message.is_object()) return std::nullopt;
+  return message;
+}
+
+} // namespace rlm::lua::protocol

@@ -1,0 +1,23 @@
+// Compiled RE2 patterns, kept between calls so a loop over chunks compiles its pattern once.
+#pragma once
+
+#include <re2/re2.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace rlm::lua {
+
+class RegexCache {
+public:
+  // The compiled `pattern`, or nullptr with `error` set to RE2's explanation.
+  const re2::RE2* get(std::string_view pattern, std::string& error);
+
+private:
+  static constexpr std::size_t k_capacity = 128;
+  std::map<std::string, std::unique_ptr<re2::RE2>, std::less<>> m_compiled;
+};
+
+} // namespace rlm::lua

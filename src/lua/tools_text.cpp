@@ -1,0 +1,221 @@
+// Text helpers models reach for: lines of the document, UTF-8-safe slices, chunks by size
+// or by lines, and a grep that returns line numbers with surrounding lines.
+#include "regex_cache.hpp"
+#include "sandbox.hpp"
+
+#include <lua.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rlm::lua {
+
+namespace {
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// 1-based index `i` (negative counts from the end) as a 0-based position in [0, size].
+std::size_t position(lua_Integer i, std::size_t size) {
+  const auto n = static_cast<lua_Integer>(size);
+  if (i < 0) i = n + i + 1;
+  return static_cast<std::size_t>(std::clamp<lua_Integer>(i, 1, n + 1) - 1);
+}
+
+// Line `n` of the context (1-based, negative from the end) as [begin, end) without "\n".
+bool line_span(Sandbox& sandbox, lua_Integer n, std::size_t& begin, std::size_t& end) {
+  const auto& starts = sandbox.line_starts();
+  const auto text = sandbox.context();
+  auto count = static_cast<lua_Integer>(starts.size());
+  if (!text.empty() && text.back() == '\n') --count; // no empty line after the last newline
+  if (n < 0) n = count + n + 1;
+  if (n < 1 || n > count) return false;
+  begin = starts[static_cast<std::size_t>(n - 1)];
+  end = static_cast<std::size_t>(n) < starts.size() ? starts[static_cast<std::size_t>(n)] - 1
+                                                    : text.size();
+  return true;
+}
+
+// line(n) -> the text of line n of `context` (negative: from the end) | nil
+int tool_line(lua_State* L) {
+  auto& sandbox = Sandbox::of(L);
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  if (!line_span(sandbox, luaL_checkinteger(L, 1), begin, end)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_pushlstring(L, sandbox.context().data() + begin, end - begin);
+  return 1;
+}
+
+// lines(i [, j]) -> lines i..j of `context` joined by "\n" (clamped to the document)
+int tool_lines(lua_State* L) {
+  auto& sandbox = Sandbox::of(L);
+  const auto& starts = sandbox.line_starts();
+  auto count = static_cast<lua_Integer>(starts.size());
+  if (!sandbox.context().empty() && sandbox.context().back() == '\n') --count;
+  lua_Integer first = luaL_checkinteger(L, 1);
+  lua_Integer last = luaL_optinteger(L, 2, first);
+  if (first < 0) first = count + first + 1;
+  if (last < 0) last = count + last + 1;
+  first = std::max<lua_Integer>(first, 1);
+  last = std::min(last, count);
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t ignored = 0;
+  if (first > last || !line_span(sandbox, first, begin, ignored) ||
+      !line_span(sandbox, last, ignored, end)) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  lua_pushlstring(L, sandbox.context().data() + begin, end - begin);
+  return 1;
+}
+
+// slice(s, i [, j]) -> like s:sub(i, j) (bytes, negative from the end), widened so that no
+// UTF-8 character is cut in half.
+int tool_slice(lua_State* L) {
+  std::size_t size = 0;
+  const char* s = luaL_checklstring(L, 1, &size);
+  std::size_t begin = position(luaL_checkinteger(L, 2), size);
+  const lua_Integer j = luaL_optinteger(L, 3, -1);
+  std::size_t end =
+      j < 0 ? position(j, size) + 1
+            : static_cast<std::size_t>(std::min<lua_Integer>(j, static_cast<lua_Integer>(size)));
+  end = std::min(end, size);
+  if (begin >= end) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  while (begin > 0 && is_continuation(s[begin])) --begin;
+  while (end < size && is_continuation(s[end])) ++end;
+  lua_pushlstring(L, s + begin, end - begin);
+  return 1;
+}
+
+// Where a chunk starting at `begin` of at most `size` bytes should end: at a newline in its
+// last fifth when there is one, else at a character boundary.
+std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std::size_t size) {
+  std::size_t end = std::min(length, begin + size);
+  if (end == length) return end;
+  const std::size_t floor = begin + size - size / 5;
+  for (std::size_t i = end; i > floor; --i) {
+    if (s[i - 1] == '\n') return i;
+  }
+  while (end > begin + 1 && is_continuation(s[end])) --end;
+  return end;
+}
+
+// chunk(s, size [, overlap]) -> {pieces} of at most `size` bytes, each starting `overlap`
+// bytes before the previous one ended
+int tool_chunk(lua_State* L) {
+  std::size_t length = 0;
+  const char* s = luaL_checklstring(L, 1, &length);
+  const lua_Integer size = luaL_checkinteger(L, 2);
+  const lua_Integer overlap = luaL_optinteger(L, 3, 0);
+  luaL_argcheck(L, size > 0, 2, "chunk size must be positive");
+  luaL_argcheck(L, overlap >= 0 && overlap < size, 3,
+                "overlap must be at least 0 and less than the size");
+  lua_newtable(L);
+  lua_Integer n = 0;
+  for (std::size_t begin = 0; begin < length;) {
+    const auto end = chunk_end(s, length, begin, static_cast<std::size_t>(size));
+    lua_pushlstring(L, s + begin, end - begin);
+    lua_rawseti(L, -2, ++n);
+    if (end >= length) break;
+    std::size_t next =
+        end > static_cast<std::size_t>(overlap) ? end - static_cast<std::size_t>(overlap) : 0;
+    while (next > 0 && is_continuation(s[next])) --next;
+    begin = std::max(next, begin + 1);
+  }
+  return 1;
+}
+
+// chunk_lines(s, n [, overlap]) -> {pieces} of n lines each, overlapping by `overlap` lines
+int tool_chunk_lines(lua_State* L) {
+  std::size_t length = 0;
+  const char* s = luaL_checklstring(L, 1, &length);
+  const lua_Integer per_chunk = luaL_checkinteger(L, 2);
+  const lua_Integer overlap = luaL_optinteger(L, 3, 0);
+  luaL_argcheck(L, per_chunk > 0, 2, "lines per chunk must be positive");
+  luaL_argcheck(L, overlap >= 0 && overlap < per_chunk, 3,
+                "overlap must be at least 0 and less than the lines per chunk");
+  lua_newtable(L);
+  lua_Integer n = 0;
+  std::size_t begin = 0;
+  while (begin < length) {
+    // Walk forward per_chunk lines; remember where the overlap starts.
+    std::size_t end = begin;
+    std::size_t next = begin;
+    for (lua_Integer line = 0; line < per_chunk && end < length; ++line) {
+      const auto* nl = static_cast<const char*>(std::memchr(s + end, '\n', length - end));
+      end = nl == nullptr ? length : static_cast<std::size_t>(nl - s) + 1;
+      if (line + 1 == per_chunk - overlap) next = end;
+    }
+    lua_pushlstring(L, s + begin, end - begin);
+    lua_rawseti(L, -2, ++n);
+    if (end >= length) break;
+    begin = next > begin ? next : end;
+  }
+  return 1;
+}
+
+// grep(pattern [, around [, max]]) -> {{line = n, text = lines n-around..n+around}, ...}
+// over `context`, one hit per matching line, at most `max` (default 100) hits.
+int tool_grep(lua_State* L) {
+  std::size_t pattern_size = 0;
+  const char* pattern = luaL_checklstring(L, 1, &pattern_size);
+  const lua_Integer around = luaL_optinteger(L, 2, 0);
+  const lua_Integer max = luaL_optinteger(L, 3, 100);
+  luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
+  auto& sandbox = Sandbox::of(L);
+  const auto* re =
+      sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch());
+  if (re == nullptr) {
+    lua_pushfstring(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
+    return lua_error(L);
+  }
+  const auto text = sandbox.context();
+  const auto& starts = sandbox.line_starts();
+  lua_newtable(L);
+  lua_Integer hits = 0;
+  re2::StringPiece match;
+  for (std::size_t at = 0; hits < max && at <= text.size() &&
+                           re->Match(re2::StringPiece(text.data(), text.size()), at, text.size(),
+                                     re2::RE2::UNANCHORED, &match, 1);) {
+    const auto offset = static_cast<std::uint64_t>(match.data() - text.data());
+    const auto line_index = static_cast<std::size_t>(
+        std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
+    const auto line = static_cast<lua_Integer>(line_index);
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::size_t ignored = 0;
+    line_span(sandbox, std::max<lua_Integer>(1, line - around), begin, ignored);
+    if (!line_span(sandbox, line + around, ignored, end)) end = text.size();
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, line);
+    lua_setfield(L, -2, "line");
+    lua_pushlstring(L, text.data() + begin, end - begin);
+    lua_setfield(L, -2, "text");
+    lua_rawseti(L, -2, ++hits);
+    at = line_index < starts.size() ? starts[line_index] : text.size() + 1; // next line
+  }
+  return 1;
+}
+
+} // namespace
+
+void register_text_tools(lua_State* L) {
+  static constexpr luaL_Reg tools[] = {{"line", tool_line},
+                                       {"lines", tool_lines},
+                                       {"slice", tool_slice},
+                                       {"chunk", tool_chunk},
+                                       {"chunk_lines", tool_chunk_lines},
+                                       {"grep", tool_grep},
+                                       {nullptr, nullptr}};
+  lua_pushglobaltable(L);
+  luaL_setfuncs(L, tools, 0);
+  lua_pop(L, 1);
+}
+
+} // namespace rlm::lua
