@@ -34,7 +34,8 @@ public:
   void load_nr() { emit(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))); }
   void load_arg_low(int arg) {
     emit(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                  static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * static_cast<std::size_t>(arg))));
+                  static_cast<std::uint32_t>(offsetof(seccomp_data, args) +
+                                             8 * static_cast<std::size_t>(arg))));
   }
   void allow() { emit(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)); }
   void kill() { emit(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)); }

@@ -134,7 +134,8 @@ int sandbox_rep(lua_State* L) {
   const auto limit = static_cast<double>(Sandbox::of(L).limits().memory_limit_bytes);
   const double total = static_cast<double>(n) * static_cast<double>(length + separator);
   if (total > limit) {
-    return luaL_error(L, "string.rep: a result of %d MB is over the memory limit", static_cast<int>(total / 1048576.0));
+    return luaL_error(L, "string.rep: a result of %d MB is over the memory limit",
+                      static_cast<int>(total / 1048576.0));
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);

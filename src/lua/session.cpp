@@ -48,8 +48,8 @@ bool wait_readable(int fd, Clock::time_point deadline) {
   }
 }
 
-// The environment the worker gets: nothing but the time zone and sanitizer settings. Keys and tokens in the
-// parent's environment never enter the process that runs untrusted code.
+// The environment the worker gets: nothing but the time zone and sanitizer settings. Keys and
+// tokens in the parent's environment never enter the process that runs untrusted code.
 std::vector<std::string> worker_environment() {
   std::vector<std::string> kept;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {

@@ -21,12 +21,18 @@ std::size_t position(lua_Integer i, std::size_t size) {
   return static_cast<std::size_t>(std::clamp<lua_Integer>(i, 1, n + 1) - 1);
 }
 
+// Lines in the context: a last line without "\n" counts, an empty one after it does not.
+lua_Integer line_count(Sandbox& sandbox) {
+  auto count = static_cast<lua_Integer>(sandbox.line_starts().size());
+  if (!sandbox.context().empty() && sandbox.context().back() == '\n') --count;
+  return count;
+}
+
 // Line `n` of the context (1-based, negative from the end) as [begin, end) without "\n".
 bool line_span(Sandbox& sandbox, lua_Integer n, std::size_t& begin, std::size_t& end) {
   const auto& starts = sandbox.line_starts();
   const auto text = sandbox.context();
-  auto count = static_cast<lua_Integer>(starts.size());
-  if (!text.empty() && text.back() == '\n') --count; // no empty line after the last newline
+  const auto count = line_count(sandbox);
   if (n < 0) n = count + n + 1;
   if (n < 1 || n > count) return false;
   begin = starts[static_cast<std::size_t>(n - 1)];
@@ -51,9 +57,7 @@ int tool_line(lua_State* L) {
 // lines(i [, j]) -> lines i..j of `context` joined by "\n" (clamped to the document)
 int tool_lines(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
-  const auto& starts = sandbox.line_starts();
-  auto count = static_cast<lua_Integer>(starts.size());
-  if (!sandbox.context().empty() && sandbox.context().back() == '\n') --count;
+  const auto count = line_count(sandbox);
   lua_Integer first = luaL_checkinteger(L, 1);
   lua_Integer last = luaL_optinteger(L, 2, first);
   if (first < 0) first = count + first + 1;
@@ -191,7 +195,7 @@ int tool_grep(lua_State* L) {
     std::size_t end = 0;
     std::size_t ignored = 0;
     line_span(sandbox, std::max<lua_Integer>(1, line - around), begin, ignored);
-    if (!line_span(sandbox, line + around, ignored, end)) end = text.size();
+    line_span(sandbox, std::min(line + around, line_count(sandbox)), ignored, end);
     lua_createtable(L, 0, 2);
     lua_pushinteger(L, line);
     lua_setfield(L, -2, "line");

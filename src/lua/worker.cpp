@@ -11,8 +11,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -96,11 +96,13 @@ void pin_time_zone() {
   if (std::FILE* file = std::fopen(path.c_str(), "rb")) {
     std::string data;
     std::array<char, 4096> buffer{};
-    for (std::size_t got = 0; (got = std::fread(buffer.data(), 1, buffer.size(), file)) > 0;) data.append(buffer.data(), got);
+    for (std::size_t got = 0; (got = std::fread(buffer.data(), 1, buffer.size(), file)) > 0;)
+      data.append(buffer.data(), got);
     std::fclose(file);
     if (data.size() > 2 && data.back() == '\n') {
       const auto start = data.rfind('\n', data.size() - 2);
-      if (start != std::string::npos && start + 1 < data.size() - 1) rule = data.substr(start + 1, data.size() - start - 2);
+      if (start != std::string::npos && start + 1 < data.size() - 1)
+        rule = data.substr(start + 1, data.size() - start - 2);
     }
   }
   ::setenv("TZ", rule.c_str(), 1);

@@ -1,0 +1,205 @@
+// The REPL as rlm runs it: a worker process the parent can kill. These tests cover what
+// no in-process defence can stop, and the worker's confinement.
+#include "lua/confinement.hpp"
+#include "lua/lua_test_support.hpp"
+#include "rlm/lua/session.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace rlm::lua {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct SessionFixture {
+  explicit SessionFixture(double timeout = 1.0, std::string text = "alpha\nbeta\n") {
+    documents.add_text("doc.txt", text);
+    limits = testing::small_limits();
+    limits.cell_timeout_seconds = timeout;
+    session =
+        std::make_unique<Session>(documents, limits, host, SessionOptions{.grace_seconds = 0.5});
+  }
+  document::DocumentSet documents;
+  Limits limits;
+  testing::ScriptedHost host;
+  std::unique_ptr<Session> session;
+};
+
+TEST(LuaSession, RunsCellsWithVariablesKept) {
+  SessionFixture f;
+  EXPECT_FALSE(f.session->run("x = #context").error);
+  const auto result = f.session->run("print(x, line(2)) FINAL('done: ' .. x)");
+  EXPECT_EQ(result.output, "11\tbeta\n");
+  EXPECT_EQ(result.final_answer, "done: 11");
+  EXPECT_FALSE(result.state_reset);
+}
+
+// C functions that never return: only the kill stops them. Each must end within the
+// limit plus the grace plus a small margin, report the reset, and leave a working REPL.
+class SessionKill : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SessionKill, UnstoppableCodeIsKilledAndTheReplRestarts) {
+  SessionFixture f(1.0);
+  f.session->run("kept = 1");
+  const auto before = f.session->worker_pid();
+  const auto result = f.session->run(GetParam());
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
+  EXPECT_THAT(result.error->message, HasSubstr("was killed and restarted"));
+  EXPECT_TRUE(result.state_reset);
+  EXPECT_LT(result.seconds, 1.0 + 0.5 + 0.5);
+  EXPECT_NE(f.session->worker_pid(), before);
+  const auto after = f.session->run("print(kept, line(1))");
+  EXPECT_FALSE(after.error);
+  EXPECT_EQ(after.output, "nil\talpha\n"); // variables gone, documents back
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryForm, SessionKill,
+    ::testing::Values(
+        // Lua pattern matching is exponential with nested lazy quantifiers.
+        "local s = string.rep('a', 300000) .. 'b' s:find('.-.-.-.-.-X')",
+        "local s = string.rep('a', 300000) s:match(string.rep('a*', 30) .. 'b')",
+        "local s = string.rep('a', 100000) string.gsub(s, '.-.-.-X', '')"));
+
+TEST(LuaSession, SortingAHugeTableInCIsKilled) {
+  // table.sort with the default comparator runs in C, where the hook never fires.
+  document::DocumentSet documents;
+  documents.add_text("doc.txt", "x");
+  auto limits = testing::small_limits();
+  limits.cell_timeout_seconds = 2.0;
+  limits.memory_limit_bytes = 1LL << 30;
+  testing::ScriptedHost host;
+  Session session(documents, limits, host, SessionOptions{.grace_seconds = 0.5});
+  const auto result =
+      session.run("local t = {} for i = 1, 1.5e7 do t[i] = (i * 7919) % 1000003 end table.sort(t)");
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
+  EXPECT_TRUE(result.state_reset);
+  EXPECT_LT(result.seconds, 2.0 + 0.5 + 0.5);
+}
+
+TEST(LuaSession, PlainFindIsLinearNotNaive) {
+  // Lua's own find compares up to n*m bytes: ~2e11 here, minutes. memmem makes it instant.
+  SessionFixture f(2.0);
+  const auto result = f.session->run(
+      "local hay = string.rep('a', 20000000) local needle = string.rep('a', 10000) .. 'b' "
+      "print(hay:find(needle, 1, true), hay:find(needle))");
+  EXPECT_FALSE(result.error) << result.error->message;
+  EXPECT_EQ(result.output, "nil\tnil\n");
+}
+
+TEST(LuaSession, AWorkerThatDiesIsReportedAndReplaced) {
+  SessionFixture f(5.0);
+  const auto pid = f.session->worker_pid();
+  std::thread killer([pid] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(pid, SIGSEGV); // as a VM crash would end it
+  });
+  const auto result = f.session->run("while true do end");
+  killer.join();
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::crashed);
+  EXPECT_THAT(result.error->message, HasSubstr("the Lua VM crashed (Segmentation fault)"));
+  EXPECT_TRUE(result.state_reset);
+  EXPECT_EQ(f.session->run("print(#context)").output, "11\n");
+}
+
+TEST(LuaSession, LlmQueryReachesTheParentsHostAndItsWaitDoesNotCount) {
+  SessionFixture f(1.0);
+  f.host.delay = std::chrono::milliseconds(800);
+  const auto result = f.session->run(
+      "a = llm_query('one') b = llm_query_batched({'two', 'FAIL'}) print(a, b[1], b[2])");
+  EXPECT_FALSE(result.error) << result.error->message;
+  EXPECT_EQ(result.output, "answer to: one\tanswer to: two\terror: model unavailable\n");
+  EXPECT_EQ(result.sub_calls, 3U);
+  ASSERT_EQ(f.host.calls.size(), 2U);
+  EXPECT_EQ(f.host.calls[1], (std::vector<std::string>{"two", "FAIL"}));
+}
+
+TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
+  ::setenv("DEEPSEEK_API_KEY", "sk-test-secret-must-not-leak", 1);
+  SessionFixture f;
+  ::unsetenv("DEEPSEEK_API_KEY");
+  std::ifstream environ_file("/proc/" + std::to_string(f.session->worker_pid()) + "/environ");
+  std::stringstream environment;
+  environment << environ_file.rdbuf();
+  EXPECT_THAT(environment.str(), Not(HasSubstr("sk-test-secret")));
+  EXPECT_THAT(environment.str(), Not(HasSubstr("DEEPSEEK_API_KEY")));
+}
+
+TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
+  SessionFixture f;
+  const auto result = f.session->run("print('bad utf-8: \\255') FINAL({'a', 'b'})");
+  EXPECT_EQ(result.output, "bad utf-8: \xEF\xBF\xBD\n"); // carried with U+FFFD, never dropped
+  EXPECT_EQ(result.final_answer, "a\nb");
+}
+
+// --- the worker's confinement, applied to a forked child ---------------------------------
+
+// Runs `action` in a child confined as the worker is; returns how the child ended.
+int confined(const std::function<void()>& action) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(STDERR_FILENO, 3); // the filter allows reading and writing fd 3 only
+    if (!confine_worker(0).empty()) ::_exit(99);
+    action();
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+bool killed_by_sigsys(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS; }
+
+TEST(LuaConfinement, OpeningAFileKillsTheWorker) {
+  EXPECT_TRUE(killed_by_sigsys(confined([] { ::open("/etc/passwd", O_RDONLY); })));
+}
+
+TEST(LuaConfinement, CreatingAFileKillsTheWorker) {
+  const auto path = "/tmp/rlm-confinement-test-" + std::to_string(::getpid());
+  EXPECT_TRUE(killed_by_sigsys(confined([&] { ::open(path.c_str(), O_WRONLY | O_CREAT, 0600); })));
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+}
+
+TEST(LuaConfinement, StartingAProcessKillsTheWorker) {
+  EXPECT_TRUE(killed_by_sigsys(confined([] { ::fork(); })));
+  EXPECT_TRUE(killed_by_sigsys(confined([] { ::execl("/bin/true", "true", nullptr); })));
+}
+
+TEST(LuaConfinement, OpeningASocketKillsTheWorker) {
+  EXPECT_TRUE(killed_by_sigsys(confined([] { ::socket(AF_INET, SOCK_STREAM, 0); })));
+}
+
+TEST(LuaConfinement, ExecutableMemoryKillsTheWorker) {
+  EXPECT_TRUE(killed_by_sigsys(confined([] {
+    ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  })));
+}
+
+TEST(LuaConfinement, WhatTheWorkerNeedsStillWorks) {
+  const int status = confined([] {
+    void* block = std::malloc(64 << 20); // large: mmap
+    std::free(block);
+    const char message[] = "ok";
+    if (::write(3, message, 0) < 0) ::_exit(2);
+    (void)std::chrono::steady_clock::now();
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+} // namespace
+} // namespace rlm::lua
