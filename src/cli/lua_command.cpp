@@ -104,9 +104,11 @@ void setup_lua(CLI::App& app, Context& context, CommandTable& commands) {
   auto* lua = app.add_subcommand(
       "lua", "Run Lua in the sandbox `rlm ask` uses (for debugging a model's code)");
   lua->add_option("--context", options->contexts, "Document(s) to load as `context`; - reads stdin")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   lua->add_option("-e", options->cells, "Code to run; each -e is one cell, in order")
-      ->type_name("CODE");
+      ->type_name("CODE")
+      ->allow_extra_args(false);
   lua->add_option("script", options->script, "A file of Lua code, run as the last cell")
       ->type_name("SCRIPT.lua");
   lua->add_option("--timeout", options->timeout_seconds,

@@ -141,8 +141,7 @@ int tool_llm_query(lua_State* L) {
   sandbox.query_host();
   const auto& result = sandbox.query_results().front();
   if (!result) {
-    lua_pushfstring(L, "llm_query failed: %s", result.error().c_str());
-    return lua_error(L);
+    return luaL_error(L, "llm_query failed: %s", result.error().c_str());
   }
   lua_pushlstring(L, result->data(), result->size());
   return 1;

@@ -49,9 +49,8 @@ const re2::RE2& check_pattern(lua_State* L, int index, const char* function) {
   const auto* compiled =
       sandbox.regex_cache().get(std::string_view(pattern, size), sandbox.scratch());
   if (compiled == nullptr) {
-    lua_pushfstring(L, "re.%s: bad pattern: %s (RE2 syntax: github.com/google/re2/wiki/Syntax)",
-                    function, sandbox.scratch().c_str());
-    lua_error(L);
+    luaL_error(L, "re.%s: bad pattern: %s (RE2 syntax: github.com/google/re2/wiki/Syntax)",
+               function, sandbox.scratch().c_str());
   }
   if (compiled->NumberOfCapturingGroups() > k_max_groups) {
     luaL_error(L, "re.%s: more than %d capture groups", function, k_max_groups);
@@ -210,8 +209,7 @@ int re_replace(lua_State* L) {
   auto& out = sandbox.scratch();
   out.clear();
   if (!re.CheckRewriteString(rewrite, &out)) {
-    lua_pushfstring(L, "re.replace: bad replacement: %s", out.c_str());
-    return lua_error(L);
+    return luaL_error(L, "re.replace: bad replacement: %s", out.c_str());
   }
   out.clear();
   const auto limit = static_cast<std::size_t>(sandbox.limits().memory_limit_bytes) / 2;

@@ -176,8 +176,7 @@ int tool_grep(lua_State* L) {
   const auto* re =
       sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch());
   if (re == nullptr) {
-    lua_pushfstring(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
-    return lua_error(L);
+    return luaL_error(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
   }
   const auto text = sandbox.context();
   const auto& starts = sandbox.line_starts();

@@ -127,7 +127,9 @@ std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
     base = static_cast<const char*>(mapping);
   }
   std::vector<DocumentText> documents;
-  for (const auto& d : init.value("documents", json::array())) {
+  // By reference into `init`: the views below must outlive this loop.
+  const auto& listed = init.at("documents");
+  for (const auto& d : listed) {
     const auto& name = d["name"].get_ref<const std::string&>();
     documents.push_back({name, std::string_view(base + d["offset"].get<std::uint64_t>(),
                                                 d["bytes"].get<std::uint64_t>())});

@@ -15,6 +15,7 @@ Each case file holds [[case]] tables:
   stdout / stderr                      exact expected text
   stdout_contains / stderr_contains    lists of substrings that must appear
   output_excludes                      substrings that must appear in neither stream
+  max_seconds                          the command must finish within this wall time
 In every string, @SOURCE@ is the source tree and @TMP@ the case's temporary directory.
 """
 import argparse
@@ -23,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 
 TIMEOUT_SECONDS = 60
@@ -58,12 +60,14 @@ def run_case(case, rlm, source):
         for name in ("stdout", "stderr"):
             target = case.get(f"{name}_file")
             streams[name] = open(target, "wb") if target else subprocess.PIPE
+        started = time.monotonic()
         try:
             proc = subprocess.run([rlm] + case.get("args", []), cwd=case.get("cwd", tmp), env=env,
                                   input=stdin.encode() if stdin is not None else None,
                                   stdin=subprocess.DEVNULL if stdin is None else None,
                                   stdout=streams["stdout"], stderr=streams["stderr"],
                                   timeout=TIMEOUT_SECONDS)
+            elapsed = time.monotonic() - started
         except subprocess.TimeoutExpired:
             return [f"did not finish within {TIMEOUT_SECONDS} s"]
         finally:
@@ -72,6 +76,8 @@ def run_case(case, rlm, source):
                     stream.close()
         out = (proc.stdout or b"").decode("utf-8", "replace")
         err = (proc.stderr or b"").decode("utf-8", "replace")
+        if "max_seconds" in case and elapsed > case["max_seconds"]:
+            failures.append(f"took {elapsed:.2f} s, more than {case['max_seconds']} s")
         if "exit" in case and proc.returncode != case["exit"]:
             failures.append(f"exit code {proc.returncode}, expected {case['exit']}")
         for stream, text in (("stdout", out), ("stderr", err)):
