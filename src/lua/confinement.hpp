@@ -8,8 +8,9 @@
 
 namespace rlm::lua {
 
-// Applies the limits and the filter. `address_space_bytes` caps virtual memory (0 = none).
-// Returns "" on success, else what could not be applied (the worker then refuses to run).
-std::string confine_worker(std::uint64_t address_space_bytes);
+// Applies the limits and, with `syscall_filter`, the seccomp filter and the descriptor limit.
+// `address_space_bytes` caps virtual memory (0 = none). Returns "" on success, else what could not
+// be applied (the worker then refuses to run).
+std::string confine_worker(std::uint64_t address_space_bytes, bool syscall_filter = true);
 
 } // namespace rlm::lua

@@ -48,8 +48,9 @@ bool send(int fd, const nlohmann::json& message) {
 std::optional<nlohmann::json> receive(int fd) {
   std::array<unsigned char, 4> header{};
   if (!read_all(fd, reinterpret_cast<char*>(header.data()), header.size())) return std::nullopt;
-  const std::uint32_t size = header[0] | (header[1] << 8U) | (header[2] << 16U) |
-                             (static_cast<std::uint32_t>(header[3]) << 24U);
+  std::uint32_t size = 0;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    size |= static_cast<std::uint32_t>(header[i]) << (8U * i);
   if (size > k_max_frame) return std::nullopt;
   std::string text(size, '\0');
   if (!read_all(fd, text.data(), text.size())) return std::nullopt;

@@ -106,13 +106,13 @@ TEST(LuaSession, AWorkerThatDiesIsReportedAndReplaced) {
   const auto pid = f.session->worker_pid();
   std::thread killer([pid] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ::kill(pid, SIGSEGV); // as a VM crash would end it
+    ::kill(pid, SIGABRT); // as a VM crash ends it (SIGSEGV would be caught by ASan builds)
   });
   const auto result = f.session->run("while true do end");
   killer.join();
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::crashed);
-  EXPECT_THAT(result.error->message, HasSubstr("the Lua VM crashed (Segmentation fault)"));
+  EXPECT_THAT(result.error->message, HasSubstr("the Lua VM crashed (Aborted)"));
   EXPECT_TRUE(result.state_reset);
   EXPECT_EQ(f.session->run("print(#context)").output, "11\n");
 }
@@ -191,6 +191,9 @@ TEST(LuaConfinement, ExecutableMemoryKillsTheWorker) {
 }
 
 TEST(LuaConfinement, WhatTheWorkerNeedsStillWorks) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the sanitizer's allocator makes system calls the filter forbids";
+#endif
   const int status = confined([] {
     void* block = std::malloc(64 << 20); // large: mmap
     std::free(block);
