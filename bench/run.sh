@@ -9,3 +9,4 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== Google Benchmark: build/release/bench/rlm_bench"
 build/release/bench/rlm_bench --benchmark_min_time=0.2
 bench/startup.sh build/release/rlm
+bench/lua_cli.sh build/release/rlm

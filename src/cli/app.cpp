@@ -30,6 +30,8 @@ Examples:
   rlm config check rlm.toml        validate a config file (exit 2 on any error)
   rlm --config my.toml config show use a config file other than the default lookup
   RLM_LOG=debug rlm config show    more logging on stderr (or -v, -vv, -vvv)
+  rlm lua --context big.log -e 'print(#grep("ERROR"))'
+                                   run Lua in the sandbox model code runs in
 
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md

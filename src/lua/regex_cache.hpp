@@ -12,8 +12,9 @@ namespace rlm::lua {
 
 class RegexCache {
 public:
-  // The compiled `pattern`, or nullptr with `error` set to RE2's explanation.
-  const re2::RE2* get(std::string_view pattern, std::string& error);
+  // The compiled `pattern`, or nullptr with `error` set to RE2's explanation. With
+  // `multi_line`, ^ and $ match at every line's start and end, as in grep.
+  const re2::RE2* get(std::string_view pattern, std::string& error, bool multi_line = false);
 
 private:
   static constexpr std::size_t k_capacity = 128;

@@ -10,19 +10,20 @@
 
 namespace rlm::lua {
 
-const re2::RE2* RegexCache::get(std::string_view pattern, std::string& error) {
-  if (const auto it = m_compiled.find(pattern); it != m_compiled.end()) return it->second.get();
+const re2::RE2* RegexCache::get(std::string_view pattern, std::string& error, bool multi_line) {
+  std::string key = multi_line ? "(?m)" : "";
+  key.append(pattern);
+  if (const auto it = m_compiled.find(key); it != m_compiled.end()) return it->second.get();
   re2::RE2::Options options;
   options.set_log_errors(false);
   options.set_max_mem(64 << 20);
-  auto compiled =
-      std::make_unique<re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  auto compiled = std::make_unique<re2::RE2>(key, options);
   if (!compiled->ok()) {
     error = compiled->error();
     return nullptr;
   }
   if (m_compiled.size() >= k_capacity) m_compiled.clear();
-  return m_compiled.emplace(std::string(pattern), std::move(compiled)).first->second.get();
+  return m_compiled.emplace(std::move(key), std::move(compiled)).first->second.get();
 }
 
 namespace {

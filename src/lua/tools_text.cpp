@@ -174,7 +174,7 @@ int tool_grep(lua_State* L) {
   luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
   auto& sandbox = Sandbox::of(L);
   const auto* re =
-      sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch());
+      sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch(), true);
   if (re == nullptr) {
     return luaL_error(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
   }

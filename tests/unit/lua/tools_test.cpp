@@ -219,6 +219,10 @@ TEST(LuaText, GrepGivesLineNumbersAndSurroundingLines) {
   EXPECT_EQ(f.out("local h = grep('ERROR', 1) print(h[1].text) print(h[2].text)"),
             "alpha\nbeta ERROR\ngamma\ndelta\nERROR epsilon\n");
   EXPECT_EQ(f.out("print(#grep('ERROR', 0, 1))"), "1\n");
+  EXPECT_EQ(f.out("for _, h in ipairs(grep('^ERROR|ERROR$')) do print(h.line) end"),
+            "2\n5\n"); // ^ $ per line
+  EXPECT_EQ(f.out("print(re.find(context, '^beta'), re.find(context, '(?m)^beta'))"),
+            "nil\t7\t10\n");
 }
 
 TEST(LuaText, EmptyDocumentEdges) {
