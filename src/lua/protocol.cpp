@@ -9,7 +9,8 @@ namespace rlm::lua::protocol {
 
 namespace {
 
-constexpr std::uint32_t k_max_frame = 1U << 30;
+// Prompts are capped at 64 MB a batch in the sandbox; answers and results are smaller.
+constexpr std::uint32_t k_max_frame = 128U << 20;
 
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {

@@ -15,6 +15,10 @@ namespace rlm::lua {
 namespace {
 
 constexpr std::size_t k_max_answer_bytes = 1 << 20;
+// A prompt far beyond any model's context window is a bug or an attack; either way it must
+// not make the parent process hold gigabytes.
+constexpr std::size_t k_max_prompt_bytes = 8 << 20;
+constexpr std::size_t k_max_batch_bytes = 64 << 20;
 constexpr int k_max_render_depth = 4;
 
 int tool_print(lua_State* L) {
@@ -136,6 +140,11 @@ int tool_llm_query(lua_State* L) {
   std::size_t size = 0;
   const char* prompt = luaL_checklstring(L, 1, &size);
   if (size == 0) return luaL_error(L, "llm_query: the prompt is empty");
+  if (size > k_max_prompt_bytes) {
+    return luaL_error(L,
+                      "llm_query: a prompt of %d MB is over the 8 MB limit; send a smaller slice",
+                      static_cast<int>(size >> 20));
+  }
   auto& sandbox = Sandbox::of(L);
   sandbox.prompts().assign(1, std::string(prompt, size));
   sandbox.query_host();
@@ -152,6 +161,7 @@ int tool_llm_query_batched(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
   auto& prompts = sandbox.prompts();
   prompts.clear();
+  std::size_t total = 0;
   const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
   for (lua_Integer i = 1; i <= count; ++i) {
     lua_rawgeti(L, 1, i);
@@ -160,6 +170,15 @@ int tool_llm_query_batched(lua_State* L) {
     if (prompt == nullptr) {
       return luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
                         static_cast<int>(i), luaL_typename(L, -1));
+    }
+    total += size;
+    if (size > k_max_prompt_bytes || total > k_max_batch_bytes) {
+      prompts.clear();
+      return luaL_error(
+          L,
+          "llm_query_batched: prompt %d takes the batch over the limit (8 MB a prompt, "
+          "64 MB a batch); send smaller slices or fewer at once",
+          static_cast<int>(i));
     }
     prompts.emplace_back(prompt, size);
     lua_pop(L, 1);

@@ -174,7 +174,9 @@ TEST(SandboxTimeoutAccounting, WaitingForTheModelDoesNotCount) {
 class SandboxMemory : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SandboxMemory, EndsWithAMemoryErrorAndRecovers) {
-  SandboxFixture f;
+  auto limits = testing::small_limits();
+  limits.cell_timeout_seconds = 30; // the memory cap, not the clock, must end these
+  SandboxFixture f({"x"}, limits);
   const auto result = f.sandbox.run(GetParam());
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::memory) << result.error->message;

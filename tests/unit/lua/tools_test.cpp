@@ -111,6 +111,20 @@ TEST(LuaLlmQueryBatched, OneCallKeepsTheOrderAndIsolatesFailures) {
   EXPECT_EQ(f.host.calls[0].size(), 3U);
 }
 
+TEST(LuaLlmQuery, HugePromptsAreRefusedBeforeReachingTheHost) {
+  Limits limits = testing::small_limits();
+  limits.memory_limit_bytes = 512LL << 20;
+  SandboxFixture f({"x"}, limits);
+  const auto one = f.sandbox.run("llm_query(string.rep('x', 9 * 1024 * 1024))");
+  ASSERT_TRUE(one.error);
+  EXPECT_THAT(one.error->message, HasSubstr("llm_query: a prompt of 9 MB is over the 8 MB limit"));
+  const auto batch = f.sandbox.run("local p = string.rep('x', 7 * 1024 * 1024) "
+                                   "llm_query_batched({p, p, p, p, p, p, p, p, p, p})");
+  ASSERT_TRUE(batch.error);
+  EXPECT_THAT(batch.error->message, HasSubstr("prompt 10 takes the batch over the limit"));
+  EXPECT_TRUE(f.host.calls.empty());
+}
+
 TEST(LuaLlmQueryBatched, NonStringPromptIsAClearError) {
   SandboxFixture f;
   const auto result = f.sandbox.run("llm_query_batched({'a', {}})");

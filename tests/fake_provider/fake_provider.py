@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""A fake model provider for rlm's tests and demos, on 127.0.0.1 only.
+
+Speaks Ollama's native API (/api/chat with NDJSON streaming, /api/tags, /api/show,
+/api/version) and the OpenAI-compatible API (/v1/chat/completions with SSE, /v1/models),
+answers from a script, injects faults, records every request, and stops by itself.
+
+    fake_provider.py --script script.json --port-file port.txt --log requests.jsonl
+
+The script is JSON:
+    {"models": [{"name": "qwen2.5:7b", "context_length": 32768}],
+     "version": "0.6.8",
+     "replies": [RULE, ...],          # first rule that matches a chat request answers it
+     "default": {"text": "..."}}      # when no rule matches
+A RULE has "match" (all given conditions must hold):
+    {"call": N}            the Nth chat request (1-based, counted over both APIs)
+    {"model": "name"}      the request's model
+    {"contains": "text"}   the last user message contains text
+    {"api": "ollama"|"openai"}
+and what to answer:
+    "text": "...", "finish_reason": "stop"|"length", "latency_ms": N,
+    "prompt_tokens": N, "completion_tokens": N, "cached_tokens": N (DeepSeek's cache hits),
+    "chunks": N (stream the text in N pieces), "times": N (use the rule N times at most),
+and at most one fault:
+    "status": 4xx/5xx with "error": "message" (bodies as each server sends them),
+    "retry_after": "2" (a Retry-After header), "fault": one of
+      "queue_full"       Ollama's 503 "server busy" body
+      "mid_stream_error" 200, some text, then an error line / SSE error event
+      "drop"             200, some text, then the connection is closed
+      "stall"            200, some text, then silence for "stall_seconds" (default 30)
+      "keepalive"        SSE ": keep-alive" comments (and blank lines) before the data
+      "malformed"        200 with a body that is not JSON
+      "truncate"         Ollama: prompt_eval_count far below the real prompt
+Every request is appended to --log as one JSON line: method, path, body, and whether an
+Authorization header came (its value is never written, only a SHA-256 of it).
+"""
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import socketserver
+import sys
+import threading
+import time
+
+MAX_REQUESTS = 100_000
+MAX_STALL_SECONDS = 120
+
+
+class Script:
+    def __init__(self, data):
+        self.data = data
+        self.lock = threading.Lock()
+        self.calls = 0
+        self.used = {}
+        self.requests = 0
+
+    def next_call(self):
+        with self.lock:
+            self.calls += 1
+            return self.calls
+
+    def choose(self, call, api, model, last_user):
+        with self.lock:
+            for index, rule in enumerate(self.data.get("replies", [])):
+                match = rule.get("match", {})
+                if "call" in match and match["call"] != call:
+                    continue
+                if "model" in match and match["model"] != model:
+                    continue
+                if "contains" in match and match["contains"] not in last_user:
+                    continue
+                if "api" in match and match["api"] != api:
+                    continue
+                if "times" in rule and self.used.get(index, 0) >= rule["times"]:
+                    continue
+                self.used[index] = self.used.get(index, 0) + 1
+                return rule
+        return self.data.get("default", {"text": "fake answer"})
+
+    def model(self, name):
+        for m in self.data.get("models", []):
+            if m["name"] == name:
+                return m
+        return None
+
+
+def estimate_tokens(messages):
+    return max(1, sum(len(m.get("content", "")) for m in messages) // 4)
+
+
+def split_text(text, pieces):
+    pieces = max(1, min(pieces, len(text) or 1))
+    size = max(1, -(-len(text) // pieces))
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-provider/1"
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    # --- plumbing ----------------------------------------------------------------------
+    def record(self, body):
+        script = self.server.script
+        with script.lock:
+            script.requests += 1
+            if script.requests > MAX_REQUESTS:
+                self.server.stop_soon()
+        auth = self.headers.get("Authorization")
+        entry = {"method": self.command, "path": self.path, "body": body,
+                 "authorization_sha256": hashlib.sha256(auth.encode()).hexdigest() if auth else None,
+                 "time": time.time()}
+        with self.server.log_lock:
+            with open(self.server.log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return raw, json.loads(raw) if raw else {}
+        except ValueError:
+            return raw, None
+
+    def send_json(self, status, obj, headers=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self, content_type):
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def chunk(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def end_stream(self):
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def drop(self):
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            self.connection.shutdown(2)
+        except OSError:
+            pass
+
+    def stall(self, rule):
+        deadline = time.time() + min(float(rule.get("stall_seconds", 30)), MAX_STALL_SECONDS)
+        while time.time() < deadline and not self.server.stopping.is_set():
+            time.sleep(0.05)
+        self.drop()
+
+    # --- errors as each server sends them ---------------------------------------------
+    def error(self, api, status, message, rule=None):
+        headers = {}
+        if rule and "retry_after" in rule:
+            headers["Retry-After"] = str(rule["retry_after"])
+        if api == "ollama":
+            self.send_json(status, {"error": message}, headers)
+        else:
+            kinds = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_balance",
+                     404: "not_found_error", 422: "invalid_request_error", 429: "rate_limit_error"}
+            body = {"error": {"message": message, "type": kinds.get(status, "server_error"),
+                              "param": None, "code": rule.get("code") if rule else None}}
+            self.send_json(status, body, headers)
+
+    # --- routes ------------------------------------------------------------------------
+    def do_GET(self):
+        self.record(None)
+        script = self.server.script
+        if self.path == "/api/version":
+            self.send_json(200, {"version": script.data.get("version", "0.6.8")})
+        elif self.path == "/api/tags":
+            models = [{"name": m["name"], "model": m["name"], "size": 4_000_000_000,
+                       "details": {"family": "qwen2", "parameter_size": "7.6B"}}
+                      for m in script.data.get("models", [])]
+            self.send_json(200, {"models": models})
+        elif self.path in ("/v1/models", "/models"):
+            data = [{"id": m["name"], "object": "model", "owned_by": "fake"} for m in script.data.get("models", [])]
+            self.send_json(200, {"object": "list", "data": data})
+        elif self.path in ("/", "/health"):
+            self.send_json(200, {"status": "ok"})
+        else:
+            self.send_json(404, {"error": "404 page not found"})
+
+    def do_POST(self):
+        raw, body = self.read_body()
+        self.record(body if body is not None else raw.decode("utf-8", "replace"))
+        if body is None:
+            return self.send_json(400, {"error": "invalid character in request body"})
+        if self.path == "/__shutdown":
+            self.send_json(200, {"ok": True})
+            return self.server.stop_soon()
+        if self.path == "/api/show":
+            model = self.server.script.model(body.get("model", body.get("name", "")))
+            if model is None:
+                return self.error("ollama", 404, f"model '{body.get('model')}' not found")
+            arch = model.get("architecture", "qwen2")
+            return self.send_json(200, {"model_info": {"general.architecture": arch,
+                                                       f"{arch}.context_length": model.get("context_length", 32768)},
+                                        "details": {"family": arch}})
+        if self.path == "/api/chat":
+            return self.chat("ollama", body)
+        if self.path in ("/v1/chat/completions", "/chat/completions"):
+            return self.chat("openai", body)
+        self.send_json(404, {"error": "404 page not found"})
+
+    def chat(self, api, body):
+        script = self.server.script
+        call = script.next_call()
+        model = body.get("model", "")
+        messages = body.get("messages", [])
+        last_user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+        rule = script.choose(call, api, model, last_user)
+        time.sleep(min(rule.get("latency_ms", 0), 60_000) / 1000)
+        if script.data.get("models") and script.model(model) is None:
+            if api == "ollama":
+                return self.error(api, 404, f"model '{model}' not found, try pulling it first")
+            return self.error(api, 404, f"The model `{model}` does not exist")
+        if "status" in rule:
+            return self.error(api, rule["status"], rule.get("error", "fake failure"), rule)
+        fault = rule.get("fault")
+        if fault == "queue_full":
+            return self.error("ollama", 503, "server busy, please try again.  maximum pending requests exceeded", rule)
+        if fault == "malformed":
+            data = b"{this is not json"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return self.wfile.write(data)
+        text = rule.get("text", "fake answer")
+        prompt_tokens = rule.get("prompt_tokens", estimate_tokens(messages))
+        completion_tokens = rule.get("completion_tokens", max(1, len(text) // 4))
+        if fault == "truncate":
+            prompt_tokens = rule.get("prompt_tokens", 2048)
+        stream = body.get("stream", api == "ollama")  # Ollama streams unless told not to
+        answer = {"text": text, "finish": rule.get("finish_reason", "stop"), "prompt": prompt_tokens,
+                  "completion": completion_tokens, "cached": rule.get("cached_tokens", 0)}
+        if api == "ollama":
+            return self.ollama_chat(body, rule, answer, stream)
+        return self.openai_chat(body, rule, answer, stream)
+
+    def ollama_chat(self, body, rule, a, stream):
+        model = body.get("model", "")
+        done = {"model": model, "created_at": "2026-11-22T10:00:00Z", "message": {"role": "assistant", "content": ""},
+                "done": True, "done_reason": a["finish"], "total_duration": 1_000_000, "load_duration": 1000,
+                "prompt_eval_count": a["prompt"], "prompt_eval_duration": 500_000, "eval_count": a["completion"],
+                "eval_duration": 400_000}
+        if not stream:
+            done["message"]["content"] = a["text"]
+            return self.send_json(200, done)
+        self.start_stream("application/x-ndjson")
+        pieces = split_text(a["text"], rule.get("chunks", 3))
+        fault = rule.get("fault")
+        for i, piece in enumerate(pieces):
+            self.chunk(json.dumps({"model": model, "created_at": "2026-11-22T10:00:00Z",
+                                   "message": {"role": "assistant", "content": piece}, "done": False}) + "\n")
+            if i == 0 and fault == "mid_stream_error":
+                self.chunk(json.dumps({"error": rule.get("error", "an error was encountered while running the model")}) + "\n")
+                return self.end_stream()
+            if i == 0 and fault == "drop":
+                return self.drop()
+            if i == 0 and fault == "stall":
+                return self.stall(rule)
+        self.chunk(json.dumps(done) + "\n")
+        self.end_stream()
+
+    def openai_chat(self, body, rule, a, stream):
+        model = body.get("model", "")
+        usage = {"prompt_tokens": a["prompt"], "completion_tokens": a["completion"],
+                 "total_tokens": a["prompt"] + a["completion"]}
+        if a["cached"]:
+            usage["prompt_cache_hit_tokens"] = a["cached"]
+            usage["prompt_cache_miss_tokens"] = a["prompt"] - a["cached"]
+        base = {"id": "chatcmpl-fake", "created": 1795000000, "model": model, "system_fingerprint": "fp_fake"}
+        if not stream:
+            reply = dict(base, object="chat.completion",
+                         choices=[{"index": 0, "message": {"role": "assistant", "content": a["text"]},
+                                   "finish_reason": a["finish"]}], usage=usage)
+            data = json.dumps(reply).encode()
+            prefix = b"\n\n" if rule.get("fault") == "keepalive" else b""  # DeepSeek pads while queued
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(prefix) + len(data)))
+            self.end_headers()
+            return self.wfile.write(prefix + data)
+        self.start_stream("text/event-stream")
+        fault = rule.get("fault")
+        if fault == "keepalive":
+            for _ in range(3):
+                self.chunk(": keep-alive\n\n")
+                self.chunk("\n")
+        pieces = split_text(a["text"], rule.get("chunks", 3))
+        for i, piece in enumerate(pieces):
+            delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+            event = dict(base, object="chat.completion.chunk",
+                         choices=[{"index": 0, "delta": delta, "finish_reason": None}])
+            self.chunk("data: " + json.dumps(event) + "\n\n")
+            if i == 0 and fault == "mid_stream_error":
+                err = {"error": {"message": rule.get("error", "upstream failure"), "type": "server_error"}}
+                self.chunk("data: " + json.dumps(err) + "\n\n")
+                return self.end_stream()
+            if i == 0 and fault == "drop":
+                return self.drop()
+            if i == 0 and fault == "stall":
+                return self.stall(rule)
+        last = dict(base, object="chat.completion.chunk",
+                    choices=[{"index": 0, "delta": {}, "finish_reason": a["finish"]}])
+        if (body.get("stream_options") or {}).get("include_usage"):
+            last["usage"] = usage
+        self.chunk("data: " + json.dumps(last) + "\n\n")
+        self.chunk("data: [DONE]\n\n")
+        self.end_stream()
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, script, log_path):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.script = script
+        self.log_path = log_path
+        self.log_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def stop_soon(self):
+        self.stopping.set()
+        threading.Thread(target=self.shutdown, daemon=True).start()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--script", help="JSON script (default: answer 'fake answer')")
+    parser.add_argument("--port-file", required=True, help="where to write the port once listening")
+    parser.add_argument("--log", required=True, help="JSON lines, one per request")
+    parser.add_argument("--max-seconds", type=float, default=300, help="stop after this long (default 300)")
+    args = parser.parse_args()
+    data = {"default": {"text": "fake answer"}}
+    if args.script:
+        with open(args.script) as f:
+            data = json.load(f)
+    open(args.log, "w").close()
+    server = Server(Script(data), args.log)
+    threading.Timer(args.max_seconds, server.stop_soon).start()
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)  # appears whole: readers never see a partial port
+    server.serve_forever(poll_interval=0.1)
+    os._exit(0)  # timers and stalled handlers end with the process
+
+
+if __name__ == "__main__":
+    main()
