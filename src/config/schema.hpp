@@ -68,9 +68,10 @@ void visit_provider(auto& p, auto& v) {
 void visit_sandbox(auto& s, auto& v) {
   v("cell_timeout_seconds", s.cell_timeout_seconds, NumberRange{0.0, 86400.0, true});
   v("memory_limit_mb", s.memory_limit_mb, IntRange{16, 1024 * 1024});
-  v("max_output_bytes", s.max_output_bytes, IntRange{256, k_max_int});
-  v("max_source_bytes", s.max_source_bytes, IntRange{256, k_max_int});
-  v("max_error_bytes", s.max_error_bytes, IntRange{64, k_max_int});
+  // Ceilings keep every message between rlm and its REPL process under one frame.
+  v("max_output_bytes", s.max_output_bytes, IntRange{256, 16 << 20});
+  v("max_source_bytes", s.max_source_bytes, IntRange{256, 16 << 20});
+  v("max_error_bytes", s.max_error_bytes, IntRange{64, 1 << 20});
 }
 
 void visit_http(auto& h, auto& v) {

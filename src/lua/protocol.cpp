@@ -36,14 +36,16 @@ bool read_all(int fd, char* data, std::size_t size) {
 
 } // namespace
 
-bool send(int fd, const nlohmann::json& message) {
+Sent send(int fd, const nlohmann::json& message) {
   const auto text = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > k_max_frame) return false;
+  if (text.size() > k_max_frame) return Sent::too_large;
   const auto size = static_cast<std::uint32_t>(text.size());
   const std::array<char, 4> header = {
       static_cast<char>(size & 0xFF), static_cast<char>((size >> 8) & 0xFF),
       static_cast<char>((size >> 16) & 0xFF), static_cast<char>(size >> 24)};
-  return write_all(fd, header.data(), header.size()) && write_all(fd, text.data(), text.size());
+  const bool sent =
+      write_all(fd, header.data(), header.size()) && write_all(fd, text.data(), text.size());
+  return sent ? Sent::ok : Sent::peer_gone;
 }
 
 std::optional<nlohmann::json> receive(int fd) {

@@ -14,8 +14,11 @@ inline constexpr const char* k_worker_flag = "__rlm_lua_worker";
 inline constexpr int k_socket_fd = 3;
 inline constexpr int k_documents_fd = 4;
 
-// Sends `message`; false if the peer is gone.
-bool send(int fd, const nlohmann::json& message);
+enum class Sent { ok, too_large, peer_gone };
+
+// Sends `message`. Nothing is written when it is too large for a frame (then the caller can
+// send something smaller instead).
+Sent send(int fd, const nlohmann::json& message);
 // Receives one message; nothing on end of file or a broken frame.
 std::optional<nlohmann::json> receive(int fd);
 

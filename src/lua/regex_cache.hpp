@@ -17,7 +17,10 @@ public:
   const re2::RE2* get(std::string_view pattern, std::string& error, bool multi_line = false);
 
 private:
-  static constexpr std::size_t k_capacity = 128;
+  // RE2 keeps each pattern's program and DFA cache outside Lua's allocator: at most
+  // k_capacity patterns of at most k_max_mem each, 256 MB in all.
+  static constexpr std::size_t k_capacity = 32;
+  static constexpr std::int64_t k_max_mem = 8 << 20;
   std::map<std::string, std::unique_ptr<re2::RE2>, std::less<>> m_compiled;
 };
 

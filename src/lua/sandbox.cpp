@@ -27,6 +27,7 @@ using Clock = std::chrono::steady_clock;
 // them), except that a stopping cell's error is raised again instead of being returned.
 int finish_pcall(lua_State* L, int status, lua_KContext extra) {
   if (status != LUA_OK && status != LUA_YIELD) {
+    Sandbox::of(L).note_failure(L, status);
     if (Sandbox::of(L).stopping()) return lua_error(L);
     lua_pushboolean(L, 0);
     lua_pushvalue(L, -2);
@@ -71,6 +72,7 @@ int sandbox_resume(lua_State* L) {
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, n, LUA_MULTRET);
+  if (lua_toboolean(L, 1) == 0) Sandbox::of(L).note_failure(L, LUA_ERRRUN);
   if (Sandbox::of(L).stopping() && lua_toboolean(L, 1) == 0) {
     lua_settop(L, 2);
     return lua_error(L);
@@ -256,15 +258,17 @@ void* Sandbox::allocate(void* self, void* block, std::size_t old_size, std::size
     return nullptr;
   }
   // Never fail a shrink: Lua 5.4's emergency collector relies on shrinks succeeding.
+  // A refusal is only noted: Lua collects garbage and retries, and raises "not enough
+  // memory" only if that fails too (note_failure then stops the cell).
   if (new_size > old && sandbox.m_used + (new_size - old) >
                             static_cast<std::uint64_t>(sandbox.m_limits.memory_limit_bytes)) {
-    sandbox.m_stop = Stop::memory;
+    sandbox.m_refused = true;
     return nullptr;
   }
   void* moved = std::realloc(block, new_size);
   if (moved == nullptr) {
     if (new_size <= old) return block;
-    sandbox.m_stop = Stop::memory;
+    sandbox.m_refused = true;
     return nullptr;
   }
   sandbox.m_used = sandbox.m_used - old + new_size;
@@ -342,14 +346,108 @@ void Sandbox::open_libraries() {
   }
   lua_setfield(L, globals, "os");
   lua_pop(L, 1);
-  // The loaded-module table would still lead to the full os library: empty it.
-  lua_newtable(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  // The loaded-module table (in the registry, out of the cells' reach) keeps the libraries
+  // so error messages can name functions ("bad argument #1 to 'rep'"); only the full os
+  // library goes.
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "rlm.os");
+  lua_pop(L, 1);
 
   register_core_tools(L);
   register_text_tools(L);
   register_regex_tools(L);
   lua_settop(L, 0);
+}
+
+namespace {
+
+// Globals rlm owns. A sloppy model that writes `line = line(1)` or `context = ...` would
+// break its later cells; these are put back before each cell, and the model is told.
+constexpr const char* k_tool_names[] = {
+    "FINAL",          "FINAL_VAR", "llm_query",     "llm_query_batched",
+    "print",          "re",        "line",          "lines",
+    "slice",          "chunk",     "chunk_lines",   "grep",
+    "context",        "documents", "context_chars", "context_lines",
+    "context_tokens", "string"};
+// Libraries whose fields are put back too (string methods are how `context:sub` works).
+constexpr const char* k_guarded_libraries[] = {"string", "re"};
+
+} // namespace
+
+void Sandbox::snapshot_tools(lua_State* L) {
+  lua_pushglobaltable(L);
+  lua_newtable(L);
+  for (const char* name : k_tool_names) {
+    lua_getfield(L, -2, name);
+    lua_setfield(L, -2, name);
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, "rlm.tools");
+  for (const char* library : k_guarded_libraries) {
+    lua_getfield(L, -1, library);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -3) != 0) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, (std::string("rlm.lib.") + library).c_str());
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+int Sandbox::restore_tools(lua_State* L) {
+  auto& changed = of(L).m_scratch;
+  changed.clear();
+  const auto note = [&](const char* name) {
+    changed += changed.empty() ? name : std::string(", ") + name;
+  };
+  lua_pushglobaltable(L);
+  const int globals = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "rlm.tools");
+  const int saved = lua_gettop(L);
+  for (const char* name : k_tool_names) {
+    lua_getfield(L, saved, name);
+    lua_pushstring(L, name);
+    lua_rawget(L, globals);
+    if (lua_rawequal(L, -1, -2) == 0) {
+      lua_pop(L, 1);
+      lua_pushstring(L, name);
+      lua_insert(L, -2);
+      lua_rawset(L, globals); // raw: a metatable on _G cannot refuse it
+      note(name);
+    } else {
+      lua_pop(L, 2);
+    }
+  }
+  for (const char* library : k_guarded_libraries) {
+    lua_pushstring(L, library);
+    lua_rawget(L, globals); // restored above, so it is the original table
+    const int table = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, (std::string("rlm.lib.") + library).c_str());
+    const int copy = lua_gettop(L);
+    bool library_changed = false;
+    lua_pushnil(L);
+    while (lua_next(L, copy) != 0) { // put back every original field
+      lua_pushvalue(L, -2);
+      lua_rawget(L, table);
+      if (lua_rawequal(L, -1, -2) == 0) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, table);
+        library_changed = true;
+      } else {
+        lua_pop(L, 2);
+      }
+    }
+    if (library_changed) note((std::string(library) + ".*").c_str());
+    lua_settop(L, table - 1);
+  }
+  lua_settop(L, globals - 1);
+  return 0;
 }
 
 void Sandbox::load_documents(std::span<const DocumentText> documents) {
@@ -421,29 +519,67 @@ void Sandbox::push_documents(lua_State* L) {
   }
   lua_setglobal(L, "documents");
 
-  const auto lines = line_starts().size() - (m_context.empty() || m_context.back() == '\n' ? 1 : 0);
+  const auto lines =
+      line_starts(L).size() - (m_context.empty() || m_context.back() == '\n' ? 1 : 0);
   lua_pushinteger(L, static_cast<lua_Integer>(characters));
   lua_setglobal(L, "context_chars");
   lua_pushinteger(L, static_cast<lua_Integer>(lines));
   lua_setglobal(L, "context_lines");
   lua_pushinteger(L, static_cast<lua_Integer>((characters + 3) / 4));
   lua_setglobal(L, "context_tokens");
+  snapshot_tools(L);
 }
 
-const std::vector<std::uint64_t>& Sandbox::line_starts() {
-  if (m_line_starts.empty()) {
-    m_line_starts.push_back(0);
-    const char* begin = m_context.data();
-    const char* end = begin + m_context.size();
-    for (const char* p = begin; p < end;) {
-      const auto* nl =
-          static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-      if (nl == nullptr) break;
-      m_line_starts.push_back(static_cast<std::uint64_t>(nl + 1 - begin));
-      p = nl + 1;
-    }
+const std::vector<std::uint64_t>& Sandbox::line_starts(lua_State* L) {
+  if (!m_line_starts.empty()) return m_line_starts;
+  const char* begin = m_context.data();
+  const char* end = begin + m_context.size();
+  std::uint64_t newlines = 0;
+  for (const char* p = begin;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
+       nullptr;
+       ++p) {
+    ++newlines;
   }
+  const auto bytes = (newlines + 1) * sizeof(std::uint64_t);
+  if (m_used + bytes > static_cast<std::uint64_t>(m_limits.memory_limit_bytes)) {
+    m_stop = Stop::memory;
+    lua_pushliteral(L, "not enough memory for the line index");
+    lua_error(L);
+  }
+  m_line_starts.reserve(newlines + 1);
+  m_line_starts.push_back(0);
+  for (const char* p = begin;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) !=
+       nullptr;) {
+    ++p;
+    m_line_starts.push_back(static_cast<std::uint64_t>(p - begin));
+  }
+  m_used += bytes; // held for the session's life
+  m_peak = std::max(m_peak, m_used);
   return m_line_starts;
+}
+
+void Sandbox::check_deadline(lua_State* L) {
+  if (m_stop == Stop::none && Clock::now() > m_deadline) m_stop = Stop::timeout;
+  if (m_stop != Stop::none) {
+    lua_pushliteral(L, "the cell was stopped");
+    lua_error(L);
+  }
+}
+
+void Sandbox::note_failure(lua_State* L, int status) {
+  if (m_stop != Stop::none) return;
+  if (status == LUA_ERRMEM) {
+    m_stop = Stop::memory;
+    return;
+  }
+  // Errors that crossed coroutine.wrap arrive as ordinary errors, with a position prefix.
+  std::size_t size = 0;
+  const char* text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
+  if (m_refused && text != nullptr && std::string_view(text, size).ends_with("not enough memory")) {
+    m_stop = Stop::memory;
+  }
 }
 
 void Sandbox::query_host() {
@@ -451,7 +587,11 @@ void Sandbox::query_host() {
   m_query_results = m_host.query(m_prompts);
   m_query_results.resize(m_prompts.size(), std::unexpected(std::string("no answer")));
   m_sub_calls += m_prompts.size();
-  m_deadline += Clock::now() - started; // waiting for models is not the cell's own time
+  // Waiting for models is not the cell's own time.
+  const auto waited = m_host.last_wait_seconds();
+  m_deadline +=
+      waited ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*waited))
+             : Clock::now() - started;
 }
 
 void Sandbox::append_output(std::string_view text) {
@@ -469,7 +609,7 @@ void Sandbox::finish_error(int status, CellResult& result) {
              fmt::format(
                  "time limit: the cell ran longer than {} s and was stopped (variables are kept)",
                  m_limits.cell_timeout_seconds)};
-  } else if (m_stop == Stop::memory || status == LUA_ERRMEM) {
+  } else if (m_stop == Stop::memory) {
     error = {
         CellError::Kind::memory,
         fmt::format("memory limit: the REPL reached its {} MB; free large variables (x = nil) or "
@@ -502,6 +642,7 @@ CellResult Sandbox::run(std::string_view code) {
   m_final.reset();
   m_sub_calls = 0;
   m_stop = Stop::none;
+  m_refused = false;
   m_peak = m_used;
   m_deadline = started + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(m_limits.cell_timeout_seconds));
@@ -512,9 +653,20 @@ CellResult Sandbox::run(std::string_view code) {
         fmt::format("the cell has {} bytes, over the limit of {}; split it into smaller cells",
                     code.size(), m_limits.max_source_bytes)};
   } else {
+    lua_pushcfunction(L, &Sandbox::restore_tools);
+    if (lua_pcall(L, 0, 0, 0) == LUA_OK && !m_scratch.empty()) {
+      m_output =
+          fmt::format("[note: rlm restored {}, which an earlier cell had replaced; they are rlm's "
+                      "tools, so use other names for your variables]\n",
+                      m_scratch);
+    }
+    lua_settop(L, 0);
     int status = luaL_loadbufferx(L, code.data(), code.size(), "=cell", "t");
     if (status == LUA_OK) status = lua_pcall(L, 0, 0, 0);
-    if (status != LUA_OK) finish_error(status, result);
+    if (status != LUA_OK) {
+      note_failure(L, status);
+      finish_error(status, result);
+    }
   }
   lua_settop(L, 0);
   if (m_stop == Stop::memory) lua_gc(L, LUA_GCCOLLECT);

@@ -63,8 +63,9 @@ public:
   static Sandbox& of(lua_State* L);
   const Limits& limits() const { return m_limits; }
   std::string_view context() const { return m_context; }
-  // Line starts of `context`, built on first use.
-  const std::vector<std::uint64_t>& line_starts();
+  // Line starts of `context`, built on first use and counted against the memory limit
+  // (8 bytes a line); raises a memory stop when they do not fit.
+  const std::vector<std::uint64_t>& line_starts(lua_State* L);
   RegexCache& regex_cache() { return *m_regex; }
   // Scratch buffers owned here, so Lua-facing C functions keep no heap-owning locals
   // across Lua API calls (which may longjmp on an error).
@@ -77,12 +78,21 @@ public:
   void set_final(std::string answer) { m_final = std::move(answer); }
   // True once the cell must stop (time or memory); our pcall wrappers re-raise then.
   bool stopping() const { return m_stop != Stop::none; }
+  // For C loops that may run long: raises the stop when the deadline has passed.
+  void check_deadline(lua_State* L);
+  // After a protected call failed with `status` and the error value on top: if it was Lua
+  // running out of memory (after its emergency collection), the cell must stop.
+  void note_failure(lua_State* L, int status);
 
 private:
   enum class Stop { none, timeout, memory };
 
   static void* allocate(void* self, void* block, std::size_t old_size, std::size_t new_size);
   void push_documents(lua_State* L);
+  // Remembers rlm's tools and the document variables, so each cell starts with them intact.
+  void snapshot_tools(lua_State* L);
+  // Puts back whatever an earlier cell replaced; names what it restored in m_scratch.
+  static int restore_tools(lua_State* L);
   static void on_hook(lua_State* L, lua_Debug* ar);
   void open_libraries();
   void finish_error(int status, CellResult& result);
@@ -95,6 +105,7 @@ private:
   std::unique_ptr<RegexCache> m_regex;
   std::chrono::steady_clock::time_point m_deadline;
   Stop m_stop = Stop::none;
+  bool m_refused = false;                  // the allocator refused a block during this cell
   std::span<const DocumentText> m_loading; // during load_documents only
   std::string_view m_context; // the `context` string's bytes, kept alive by the registry
   std::vector<std::uint64_t> m_line_starts;

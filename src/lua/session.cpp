@@ -153,7 +153,7 @@ void Session::start_worker() {
   for (const auto& d : m_documents.documents()) {
     init["documents"].push_back({{"name", d.name}, {"offset", d.offset}, {"bytes", d.bytes}});
   }
-  protocol::send(m_socket, init);
+  (void)protocol::send(m_socket, init);
   const auto deadline =
       Clock::now() + std::chrono::seconds(60) +
       std::chrono::milliseconds(m_documents.total_bytes() / 10'000); // 10 MB/s at worst
@@ -188,6 +188,8 @@ std::string Session::describe_exit(int status) const {
     if (signal == SIGKILL) return "the process was killed (SIGKILL; out of memory?)";
     return fmt::format("the Lua VM crashed ({})", ::strsignal(signal));
   }
+  if (WEXITSTATUS(status) == 1)
+    return "the process exited with status 1 (out of memory outside Lua's heap?)";
   return fmt::format("the process exited with status {}", WEXITSTATUS(status));
 }
 
@@ -208,7 +210,16 @@ CellResult Session::run(std::string_view code) {
       std::chrono::duration<double>(m_limits.cell_timeout_seconds + m_options.grace_seconds);
   auto deadline = started + std::chrono::duration_cast<Clock::duration>(limit);
   std::uint64_t sub_calls = 0;
-  if (!protocol::send(m_socket, json{{"type", "cell"}, {"code", std::string(code)}})) {
+  if (code.size() > static_cast<std::size_t>(m_limits.max_source_bytes)) {
+    CellResult refused;
+    refused.error = CellError{
+        CellError::Kind::too_large,
+        fmt::format("the cell has {} bytes, over the limit of {}; split it into smaller cells",
+                    code.size(), m_limits.max_source_bytes)};
+    return refused;
+  }
+  if (protocol::send(m_socket, json{{"type", "cell"}, {"code", std::string(code)}}) !=
+      protocol::Sent::ok) {
     return lost_worker(CellError::Kind::crashed, "the REPL process was gone; it was restarted", 0);
   }
   for (;;) {
@@ -251,8 +262,12 @@ CellResult Session::run(std::string_view code) {
               {{"error", i < results.size() ? results[i].error() : std::string("no answer")}});
         }
       }
-      protocol::send(m_socket, json{{"type", "answers"}, {"answers", answers}});
-      deadline += Clock::now() - asked;
+      const auto waited = Clock::now() - asked;
+      (void)protocol::send(m_socket,
+                           json{{"type", "answers"},
+                                {"answers", answers},
+                                {"model_seconds", std::chrono::duration<double>(waited).count()}});
+      deadline += waited;
     } else if (type == "result") {
       auto result = from_json(*message);
       result.seconds = seconds_since(started);

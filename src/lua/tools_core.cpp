@@ -18,7 +18,9 @@ constexpr std::size_t k_max_answer_bytes = 1 << 20;
 // A prompt far beyond any model's context window is a bug or an attack; either way it must
 // not make the parent process hold gigabytes.
 constexpr std::size_t k_max_prompt_bytes = 8 << 20;
-constexpr std::size_t k_max_batch_bytes = 64 << 20;
+// 16 MB stays under the protocol's frame limit even when JSON escapes every byte six-fold.
+constexpr std::size_t k_max_batch_bytes = 16 << 20;
+constexpr lua_Integer k_max_batch_prompts = 1000;
 constexpr int k_max_render_depth = 4;
 
 int tool_print(lua_State* L) {
@@ -44,69 +46,84 @@ std::string render_number(lua_State* L, int index) {
   return fmt::format("{}", value);
 }
 
-void render_value(lua_State* L, int index, int depth, std::string& out);
+// Writes a value as answer text within one byte budget shared by every level, so neither a
+// wide nor a deep nor a self-containing table can make the work or the text grow past it.
+// Never calls a metamethod.
+class Renderer {
+public:
+  Renderer(lua_State* L, std::string& out) : m_L(L), m_out(out) {}
 
-// A table as text without calling any metamethod: an array becomes one item per line (at
-// the top) or "{a, b}" (nested); other tables "key: value" lines or "{k = v}".
-void render_table(lua_State* L, int index, int depth, std::string& out) {
-  index = lua_absindex(L, index);
-  if (depth >= k_max_render_depth) {
-    out += "{...}";
-    return;
-  }
-  const auto length = static_cast<lua_Integer>(lua_rawlen(L, index));
-  std::vector<std::pair<std::string, std::string>> fields; // non-array entries, sorted below
-  lua_pushnil(L);
-  while (lua_next(L, index) != 0 && out.size() < k_max_answer_bytes) {
-    const bool array_key =
-        lua_isinteger(L, -2) != 0 && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= length;
-    if (!array_key) {
-      std::string key;
-      std::string value;
-      if (lua_type(L, -2) == LUA_TSTRING)
-        key = lua_tostring(L, -2);
-      else if (lua_type(L, -2) == LUA_TNUMBER)
-        key = render_number(L, -2);
-      else
-        key = fmt::format("({})", luaL_typename(L, -2));
-      render_value(L, -1, depth + 1, value);
-      fields.emplace_back(std::move(key), std::move(value));
+  void value(int index, int depth) {
+    if (full()) return;
+    switch (lua_type(m_L, index)) {
+    case LUA_TSTRING: {
+      std::size_t size = 0;
+      const char* text = lua_tolstring(m_L, index, &size);
+      append(std::string_view(text, size));
+      break;
     }
-    lua_pop(L, 1);
+    case LUA_TNUMBER: append(render_number(m_L, index)); break;
+    case LUA_TBOOLEAN: append(lua_toboolean(m_L, index) != 0 ? "true" : "false"); break;
+    case LUA_TNIL: append("nil"); break;
+    case LUA_TTABLE: table(index, depth); break;
+    default: append(fmt::format("({})", luaL_typename(m_L, index))); break;
+    }
   }
-  std::ranges::sort(fields);
-  const bool top = depth == 0;
-  if (!top) out += "{";
-  for (lua_Integer i = 1; i <= length && out.size() < k_max_answer_bytes; ++i) {
-    if (i > 1) out += top ? "\n" : ", ";
-    lua_rawgeti(L, index, i);
-    render_value(L, -1, depth + 1, out);
-    lua_pop(L, 1);
-  }
-  for (std::size_t i = 0; i < fields.size() && out.size() < k_max_answer_bytes; ++i) {
-    if (length > 0 || i > 0) out += top ? "\n" : ", ";
-    out += top ? fmt::format("{}: {}", fields[i].first, fields[i].second)
-               : fmt::format("{} = {}", fields[i].first, fields[i].second);
-  }
-  if (!top) out += "}";
-}
 
-void render_value(lua_State* L, int index, int depth, std::string& out) {
-  switch (lua_type(L, index)) {
-  case LUA_TSTRING: {
-    std::size_t size = 0;
-    const char* text = lua_tolstring(L, index, &size);
-    out.append(text, std::min(size, k_max_answer_bytes));
-    break;
+  bool full() const { return m_out.size() >= k_max_answer_bytes; }
+
+private:
+  void append(std::string_view text) {
+    m_out.append(text.substr(0, k_max_answer_bytes - std::min(m_out.size(), k_max_answer_bytes)));
   }
-  case LUA_TNUMBER: out += render_number(L, index); break;
-  case LUA_TBOOLEAN: out += lua_toboolean(L, index) != 0 ? "true" : "false"; break;
-  case LUA_TNIL: out += "nil"; break;
-  case LUA_TTABLE: render_table(L, index, depth, out); break;
-  default: out += fmt::format("({})", luaL_typename(L, index)); break;
+
+  // An array becomes one item per line (at the top) or "{a, b}" (nested); other keys
+  // "key: value" lines or "{k = v}", in the order lua_next gives them.
+  void table(int index, int depth) {
+    index = lua_absindex(m_L, index);
+    const void* self = lua_topointer(m_L, index);
+    if (depth >= k_max_render_depth || std::ranges::find(m_open, self) != m_open.end()) {
+      append("{...}");
+      return;
+    }
+    m_open.push_back(self);
+    const bool top = depth == 0;
+    if (!top) append("{");
+    const auto length = static_cast<lua_Integer>(lua_rawlen(m_L, index));
+    bool first = true;
+    for (lua_Integer i = 1; i <= length && !full(); ++i) {
+      append(first ? "" : (top ? "\n" : ", "));
+      first = false;
+      lua_rawgeti(m_L, index, i);
+      value(-1, depth + 1);
+      lua_pop(m_L, 1);
+    }
+    lua_pushnil(m_L);
+    while (!full() && lua_next(m_L, index) != 0) {
+      const bool array_key = lua_isinteger(m_L, -2) != 0 && lua_tointeger(m_L, -2) >= 1 &&
+                             lua_tointeger(m_L, -2) <= length;
+      if (!array_key) {
+        append(first ? "" : (top ? "\n" : ", "));
+        first = false;
+        if (lua_type(m_L, -2) == LUA_TSTRING || lua_type(m_L, -2) == LUA_TNUMBER) {
+          value(-2, depth + 1);
+        } else {
+          append(fmt::format("({})", luaL_typename(m_L, -2)));
+        }
+        append(top ? ": " : " = ");
+        value(-1, depth + 1);
+      }
+      lua_pop(m_L, 1);
+    }
+    if (full()) lua_settop(m_L, index); // lua_next was left with a key on the stack
+    if (!top) append("}");
+    m_open.pop_back();
   }
-  if (out.size() > k_max_answer_bytes) out.resize(k_max_answer_bytes);
-}
+
+  lua_State* m_L;
+  std::string& m_out;
+  std::vector<const void*> m_open; // tables being written, to cut cycles
+};
 
 // Converts the value at `index` into the answer. Runs inside a protected call (it may
 // allocate), with the rendered text in the sandbox's scratch buffer.
@@ -117,7 +134,9 @@ int set_final_from(lua_State* L, int index, const char* how) {
   auto& sandbox = Sandbox::of(L);
   auto& text = sandbox.scratch();
   text.clear();
-  render_value(L, index, 0, text);
+  Renderer renderer(L, text);
+  renderer.value(index, 0);
+  if (renderer.full()) text += "\n[answer cut at 1 MB]";
   sandbox.set_final(std::move(text));
   text = {};
   return 0;
@@ -163,6 +182,12 @@ int tool_llm_query_batched(lua_State* L) {
   prompts.clear();
   std::size_t total = 0;
   const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
+  if (count > k_max_batch_prompts) {
+    return luaL_error(L,
+                      "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
+                      "merge pieces into fewer, larger prompts",
+                      static_cast<int>(std::min<lua_Integer>(count, INT32_MAX)));
+  }
   for (lua_Integer i = 1; i <= count; ++i) {
     lua_rawgeti(L, 1, i);
     std::size_t size = 0;
@@ -177,7 +202,7 @@ int tool_llm_query_batched(lua_State* L) {
       return luaL_error(
           L,
           "llm_query_batched: prompt %d takes the batch over the limit (8 MB a prompt, "
-          "64 MB a batch); send smaller slices or fewer at once",
+          "16 MB a batch); send smaller slices or fewer at once",
           static_cast<int>(i));
     }
     prompts.emplace_back(prompt, size);

@@ -16,7 +16,7 @@ const re2::RE2* RegexCache::get(std::string_view pattern, std::string& error, bo
   if (const auto it = m_compiled.find(key); it != m_compiled.end()) return it->second.get();
   re2::RE2::Options options;
   options.set_log_errors(false);
-  options.set_max_mem(64 << 20);
+  options.set_max_mem(k_max_mem);
   auto compiled = std::make_unique<re2::RE2>(key, options);
   if (!compiled->ok()) {
     error = compiled->error();
@@ -156,6 +156,7 @@ int re_findall(lua_State* L) {
     }
     lua_rawseti(L, -2, ++found);
     at = advance(s, groups[0], offset_of(s, groups[0]) + groups[0].size());
+    if ((found & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
   return 1;
 }
@@ -168,6 +169,7 @@ int re_count(lua_State* L) {
   lua_Integer found = 0;
   for (std::size_t at = 0; next_match(re, s, at, groups); ++found) {
     at = advance(s, groups[0], offset_of(s, groups[0]) + groups[0].size());
+    if ((found & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
   lua_pushinteger(L, found);
   return 1;
@@ -190,6 +192,7 @@ int re_split(lua_State* L) {
     lua_pushlstring(L, s.data + piece_start, begin - piece_start);
     lua_rawseti(L, -2, ++pieces);
     piece_start = end;
+    if ((pieces & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
   lua_pushlstring(L, s.data + piece_start, s.size - piece_start);
   lua_rawseti(L, -2, ++pieces);
@@ -214,25 +217,41 @@ int re_replace(lua_State* L) {
   }
   out.clear();
   const auto limit = static_cast<std::size_t>(sandbox.limits().memory_limit_bytes) / 2;
+  // What one rewrite adds: its literal bytes plus, for each \N, the size of group N. Known
+  // before building it, so one huge rewrite cannot allocate past the limit.
+  std::array<std::size_t, 10> uses{};
+  std::size_t literal = 0;
+  for (std::size_t i = 0; i < rewrite.size(); ++i) {
+    if (rewrite[i] == '\\' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' &&
+        rewrite[i + 1] <= '9') {
+      ++uses[static_cast<std::size_t>(rewrite[++i] - '0')];
+    } else {
+      if (rewrite[i] == '\\' && i + 1 < rewrite.size()) ++i; // an escaped character
+      ++literal;
+    }
+  }
   Groups groups;
   lua_Integer replaced = 0;
   std::size_t copied_to = 0;
   for (std::size_t at = 0; replaced < max && next_match(re, s, at, groups); ++replaced) {
     const auto begin = offset_of(s, groups[0]);
-    out.append(s.data + copied_to, begin - copied_to);
-    re.Rewrite(&out, rewrite, groups.data(), re.NumberOfCapturingGroups() + 1);
-    copied_to = begin + groups[0].size();
-    if (out.size() > limit) {
+    std::size_t added = literal;
+    for (std::size_t g = 0; g < uses.size(); ++g) added += uses[g] * groups[g].size();
+    if (out.size() + (begin - copied_to) + added > limit) {
       out = {};
       return luaL_error(L, "re.replace: the result would be over %d MB (half the memory limit)",
                         static_cast<int>(limit >> 20));
     }
+    out.append(s.data + copied_to, begin - copied_to);
+    re.Rewrite(&out, rewrite, groups.data(), re.NumberOfCapturingGroups() + 1);
+    copied_to = begin + groups[0].size();
     const auto next = advance(s, groups[0], copied_to);
     if (groups[0].empty() && next > copied_to && next <= s.size) { // keep the skipped character
       out.append(s.data + copied_to, next - copied_to);
       copied_to = next;
     }
     at = next;
+    if ((replaced & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
   out.append(s.data + copied_to, s.size - copied_to);
   lua_pushlstring(L, out.data(), out.size());

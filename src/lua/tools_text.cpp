@@ -22,17 +22,18 @@ std::size_t position(lua_Integer i, std::size_t size) {
 }
 
 // Lines in the context: a last line without "\n" counts, an empty one after it does not.
-lua_Integer line_count(Sandbox& sandbox) {
-  auto count = static_cast<lua_Integer>(sandbox.line_starts().size());
+lua_Integer line_count(lua_State* L, Sandbox& sandbox) {
+  auto count = static_cast<lua_Integer>(sandbox.line_starts(L).size());
   if (!sandbox.context().empty() && sandbox.context().back() == '\n') --count;
   return count;
 }
 
 // Line `n` of the context (1-based, negative from the end) as [begin, end) without "\n".
-bool line_span(Sandbox& sandbox, lua_Integer n, std::size_t& begin, std::size_t& end) {
-  const auto& starts = sandbox.line_starts();
+bool line_span(lua_State* L, Sandbox& sandbox, lua_Integer n, std::size_t& begin,
+               std::size_t& end) {
+  const auto& starts = sandbox.line_starts(L);
   const auto text = sandbox.context();
-  const auto count = line_count(sandbox);
+  const auto count = line_count(L, sandbox);
   if (n < 0) n = count + n + 1;
   if (n < 1 || n > count) return false;
   begin = starts[static_cast<std::size_t>(n - 1)];
@@ -46,7 +47,7 @@ int tool_line(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
   std::size_t begin = 0;
   std::size_t end = 0;
-  if (!line_span(sandbox, luaL_checkinteger(L, 1), begin, end)) {
+  if (!line_span(L, sandbox, luaL_checkinteger(L, 1), begin, end)) {
     lua_pushnil(L);
     return 1;
   }
@@ -57,7 +58,7 @@ int tool_line(lua_State* L) {
 // lines(i [, j]) -> lines i..j of `context` joined by "\n" (clamped to the document)
 int tool_lines(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
-  const auto count = line_count(sandbox);
+  const auto count = line_count(L, sandbox);
   lua_Integer first = luaL_checkinteger(L, 1);
   lua_Integer last = luaL_optinteger(L, 2, first);
   if (first < 0) first = count + first + 1;
@@ -67,8 +68,8 @@ int tool_lines(lua_State* L) {
   std::size_t begin = 0;
   std::size_t end = 0;
   std::size_t ignored = 0;
-  if (first > last || !line_span(sandbox, first, begin, ignored) ||
-      !line_span(sandbox, last, ignored, end)) {
+  if (first > last || !line_span(L, sandbox, first, begin, ignored) ||
+      !line_span(L, sandbox, last, ignored, end)) {
     lua_pushliteral(L, "");
     return 1;
   }
@@ -82,11 +83,9 @@ int tool_slice(lua_State* L) {
   std::size_t size = 0;
   const char* s = luaL_checklstring(L, 1, &size);
   std::size_t begin = position(luaL_checkinteger(L, 2), size);
-  const lua_Integer j = luaL_optinteger(L, 3, -1);
-  std::size_t end =
-      j < 0 ? position(j, size) + 1
-            : static_cast<std::size_t>(std::min<lua_Integer>(j, static_cast<lua_Integer>(size)));
-  end = std::min(end, size);
+  lua_Integer j = luaL_optinteger(L, 3, -1);
+  if (j < 0) j = std::max<lua_Integer>(static_cast<lua_Integer>(size) + j + 1, 0); // as string.sub
+  auto end = static_cast<std::size_t>(std::min<lua_Integer>(j, static_cast<lua_Integer>(size)));
   if (begin >= end) {
     lua_pushliteral(L, "");
     return 1;
@@ -107,6 +106,7 @@ std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std:
     if (s[i - 1] == '\n') return i;
   }
   while (end > begin + 1 && is_continuation(s[end])) --end;
+  while (end < length && is_continuation(s[end])) ++end; // size under one character: take it whole
   return end;
 }
 
@@ -126,6 +126,7 @@ int tool_chunk(lua_State* L) {
     const auto end = chunk_end(s, length, begin, static_cast<std::size_t>(size));
     lua_pushlstring(L, s + begin, end - begin);
     lua_rawseti(L, -2, ++n);
+    if ((n & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
     if (end >= length) break;
     std::size_t next =
         end > static_cast<std::size_t>(overlap) ? end - static_cast<std::size_t>(overlap) : 0;
@@ -158,6 +159,7 @@ int tool_chunk_lines(lua_State* L) {
     }
     lua_pushlstring(L, s + begin, end - begin);
     lua_rawseti(L, -2, ++n);
+    if ((n & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
     if (end >= length) break;
     begin = next > begin ? next : end;
   }
@@ -172,6 +174,7 @@ int tool_grep(lua_State* L) {
   const lua_Integer around = luaL_optinteger(L, 2, 0);
   const lua_Integer max = luaL_optinteger(L, 3, 100);
   luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
+  const lua_Integer reach = std::min<lua_Integer>(around, 1 << 30); // no overflow in line +/- reach
   auto& sandbox = Sandbox::of(L);
   const auto* re =
       sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch(), true);
@@ -179,7 +182,7 @@ int tool_grep(lua_State* L) {
     return luaL_error(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
   }
   const auto text = sandbox.context();
-  const auto& starts = sandbox.line_starts();
+  const auto& starts = sandbox.line_starts(L);
   lua_newtable(L);
   lua_Integer hits = 0;
   re2::StringPiece match;
@@ -193,14 +196,15 @@ int tool_grep(lua_State* L) {
     std::size_t begin = 0;
     std::size_t end = 0;
     std::size_t ignored = 0;
-    line_span(sandbox, std::max<lua_Integer>(1, line - around), begin, ignored);
-    line_span(sandbox, std::min(line + around, line_count(sandbox)), ignored, end);
+    line_span(L, sandbox, std::max<lua_Integer>(1, line - reach), begin, ignored);
+    line_span(L, sandbox, std::min(line + reach, line_count(L, sandbox)), ignored, end);
     lua_createtable(L, 0, 2);
     lua_pushinteger(L, line);
     lua_setfield(L, -2, "line");
     lua_pushlstring(L, text.data() + begin, end - begin);
     lua_setfield(L, -2, "text");
     lua_rawseti(L, -2, ++hits);
+    if ((hits & 0xFF) == 0) sandbox.check_deadline(L);
     at = line_index < starts.size() ? starts[line_index] : text.size() + 1; // next line
   }
   return 1;

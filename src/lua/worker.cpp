@@ -8,6 +8,7 @@
 #include "sandbox.hpp"
 
 #include <array>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rlm::lua {
@@ -31,9 +33,16 @@ public:
 
   std::vector<QueryResult> query(const std::vector<std::string>& prompts) override {
     std::vector<QueryResult> results;
-    if (!protocol::send(m_fd, json{{"type", "query"}, {"prompts", prompts}})) ::_exit(0);
+    const auto sent = protocol::send(m_fd, json{{"type", "query"}, {"prompts", prompts}});
+    if (sent == protocol::Sent::peer_gone) ::_exit(0);
+    if (sent == protocol::Sent::too_large) {
+      m_waited = 0;
+      return std::vector<QueryResult>(
+          prompts.size(), std::unexpected(std::string("the prompts are too large to send")));
+    }
     const auto reply = protocol::receive(m_fd);
     if (!reply) ::_exit(0); // the parent is gone: nothing left to do
+    m_waited = reply->value("model_seconds", 0.0);
     for (const auto& answer : reply->value("answers", json::array())) {
       if (answer.contains("text")) {
         results.emplace_back(answer["text"].get<std::string>());
@@ -44,8 +53,11 @@ public:
     return results;
   }
 
+  std::optional<double> last_wait_seconds() const override { return m_waited; }
+
 private:
   int m_fd;
+  double m_waited = 0;
 };
 
 Limits limits_from(const json& j) {
@@ -71,46 +83,73 @@ json to_json(const CellResult& r) {
   return j;
 }
 
+// A POSIX TZ rule that needs no file: a standard zone and offset only ("EST5"), or with
+// its daylight-saving dates spelled out ("EST5EDT,M3.2.0,M11.1.0"). A rule with a DST name
+// but no dates makes glibc read its "posixrules" file on every call.
+bool self_contained_rule(std::string_view rule) {
+  if (rule.empty() ||
+      !(std::isalpha(static_cast<unsigned char>(rule.front())) != 0 || rule.front() == '<')) {
+    return false; // ":zone" or "/path" names a file
+  }
+  const auto dates = rule.find(',');
+  if (dates != std::string_view::npos)
+    return rule.substr(0, dates).find('/') == std::string_view::npos;
+  if (rule.find('/') != std::string_view::npos) return false; // "Europe/Paris" names a file
+  constexpr std::string_view letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz<>";
+  const auto offset = rule.find_first_of("0123456789");
+  const bool only_rule_characters =
+      rule.find_first_not_of(std::string(letters) + "0123456789+-:") == std::string_view::npos;
+  const bool no_dst_name = offset != std::string_view::npos &&
+                           rule.find_first_of(letters, offset) == std::string_view::npos;
+  return only_rule_characters && no_dst_name;
+}
+
+// The POSIX rule at the end of a TZif file, or "" if `path` is not a small regular zone
+// file under the system's zone directory (never any other file: its last line would
+// become visible through os.date("%Z")).
+std::string rule_from_zone_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return {};
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return {};
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  data.resize(std::fread(data.data(), 1, data.size(), file));
+  std::fclose(file);
+  if (!data.starts_with("TZif") || data.size() < 3 || data.back() != '\n') return {};
+  const auto start = data.rfind('\n', data.size() - 2);
+  if (start == std::string::npos) return {};
+  const auto rule = data.substr(start + 1, data.size() - start - 2);
+  return self_contained_rule(rule) ? rule : std::string();
+}
+
 // glibc's mktime (os.time) stats the time zone file on every call, which the seccomp
-// filter forbids. A TZif file ends with the zone's rule as a POSIX TZ string ("CET-1CEST,
-// M3.5.0,M10.5.0/3"): set TZ to it, and the C library never needs the file again.
+// filter forbids: set TZ to a rule that needs no file, taken from the zone file, and use
+// each time function once while files can still be read.
 void pin_time_zone() {
   const char* tz = std::getenv("TZ");
-  std::string path = "/etc/localtime";
-  if (tz != nullptr && *tz != '\0') {
-    // A zone name ("Europe/Paris", ":UTC") names a file; anything else is already a rule.
-    path = tz[0] == ':' ? tz + 1 : tz;
-    if (!path.starts_with("/")) path = "/usr/share/zoneinfo/" + path;
-    if (::access(path.c_str(), R_OK) != 0) {
-      // A rule ("EST5EDT") has an offset digit; anything else is a zone that does not
-      // exist, which the C library would look for on every call: use UTC, as it would.
-      const std::string_view value(tz);
-      const bool rule = value.find('/') == std::string_view::npos &&
-                        value.find_first_of("0123456789") != std::string_view::npos;
-      if (!rule) ::setenv("TZ", "UTC0", 1);
-      ::tzset();
-      return;
+  std::string rule;
+  if (tz == nullptr || *tz == '\0') {
+    rule = rule_from_zone_file("/etc/localtime");
+  } else if (self_contained_rule(tz)) {
+    rule = tz;
+  } else {
+    std::string name = tz[0] == ':' ? tz + 1 : tz;
+    const std::string zones = "/usr/share/zoneinfo/";
+    if (name.starts_with(zones)) name.erase(0, zones.size());
+    if (!name.empty() && name.front() != '/' && name.find("..") == std::string::npos) {
+      rule = rule_from_zone_file(zones + name);
     }
   }
-  std::string rule = "UTC0";
-  if (std::FILE* file = std::fopen(path.c_str(), "rb")) {
-    std::string data;
-    std::array<char, 4096> buffer{};
-    for (std::size_t got = 0; (got = std::fread(buffer.data(), 1, buffer.size(), file)) > 0;)
-      data.append(buffer.data(), got);
-    std::fclose(file);
-    if (data.size() > 2 && data.back() == '\n') {
-      const auto start = data.rfind('\n', data.size() - 2);
-      if (start != std::string::npos && start + 1 < data.size() - 1)
-        rule = data.substr(start + 1, data.size() - start - 2);
-    }
-  }
-  ::setenv("TZ", rule.c_str(), 1);
+  ::setenv("TZ", rule.empty() ? "UTC0" : rule.c_str(), 1);
   ::tzset();
+  std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  ::localtime_r(&now, &parts);
+  (void)std::mktime(&parts);
 }
 
 [[noreturn]] void fail(int fd, const std::string& message) {
-  protocol::send(fd, json{{"type", "failed"}, {"message", message}});
+  (void)protocol::send(fd, json{{"type", "failed"}, {"message", message}});
   ::_exit(1);
 }
 
@@ -173,11 +212,20 @@ int run_worker_if_requested(int argc, char** argv) {
       fail(fd, "cannot confine the REPL: " + problem);
     }
   }
-  protocol::send(fd, json{{"type", "ready"}, {"memory_bytes", sandbox->memory_in_use()}});
+  (void)protocol::send(fd, json{{"type", "ready"}, {"memory_bytes", sandbox->memory_in_use()}});
   while (const auto message = protocol::receive(fd)) {
     if (message->value("type", "") != "cell") continue;
     const auto& code = (*message)["code"].get_ref<const std::string&>();
-    if (!protocol::send(fd, to_json(sandbox->run(code)))) break;
+    const auto sent = protocol::send(fd, to_json(sandbox->run(code)));
+    if (sent == protocol::Sent::too_large) {
+      CellResult too_large;
+      too_large.error =
+          CellError{CellError::Kind::too_large, "the cell's output was too large to return (it is "
+                                                "full of bytes that need escaping); print less"};
+      if (protocol::send(fd, to_json(too_large)) != protocol::Sent::ok) break;
+    } else if (sent == protocol::Sent::peer_gone) {
+      break;
+    }
   }
   ::_exit(0); // skip destructors and atexit handlers: the parent has what it needs
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ public:
   // Answers each prompt (concurrently where the host can); one result per prompt, in order.
   // A failed prompt is an error in its slot, never an exception.
   virtual std::vector<QueryResult> query(const std::vector<std::string>& prompts) = 0;
+  // Seconds the last query() spent waiting for models, when the host knows better than a
+  // clock around the call. The worker's host reports the parent's figure, so the worker's
+  // deadline and the parent's move by exactly the same amount.
+  virtual std::optional<double> last_wait_seconds() const { return std::nullopt; }
 };
 
 // The host of `rlm lua`, which has no model: every query fails with an explanation.

@@ -246,11 +246,48 @@ TEST(SandboxErrors, DocumentsOverTheMemoryLimitAreRefused) {
   EXPECT_THROW(sandbox.load_documents(docs), std::runtime_error);
 }
 
+TEST(SandboxErrors, TheLineIndexCountsAgainstTheMemoryLimit) {
+  // 8 million empty lines: an 8 MB string, but a 64 MB line index (8 bytes a line).
+  testing::ScriptedHost host;
+  Sandbox sandbox(testing::small_limits(), host);
+  const std::string newlines(8U << 20, '\n');
+  const std::vector<DocumentText> docs = {{"lines.txt", newlines}};
+  EXPECT_THROW(sandbox.load_documents(docs), std::runtime_error);
+  EXPECT_LE(sandbox.memory_in_use(), 64ULL << 20);
+}
+
 TEST(SandboxState, VariablesPersistAcrossCells) {
   SandboxFixture f;
   f.out("counter = 1 function bump() counter = counter + 1 end");
   f.out("bump() bump()");
   EXPECT_EQ(f.out("print(counter)"), "3\n");
+}
+
+TEST(SandboxState, ReplacedToolsAreRestoredForTheNextCellAndTheModelIsTold) {
+  SandboxFixture f({"Paris is the capital"});
+  f.out("FINAL = function() end grep = nil context = 'nothing' string.find = function() end "
+        "re.find = nil");
+  const auto result = f.sandbox.run(
+      "print(#grep('Paris'), context:find('Paris'), re.find(context, 'Paris')) FINAL('ok')");
+  EXPECT_FALSE(result.error) << result.error->message;
+  EXPECT_EQ(result.final_answer, "ok");
+  EXPECT_EQ(result.output,
+            "[note: rlm restored FINAL, grep, context, string.*, re.*, which an earlier cell had "
+            "replaced; they are rlm's tools, so use other names for your variables]\n1\t1\t1\t5\n");
+  EXPECT_EQ(f.sandbox.run("x = 1").output, ""); // nothing to restore: no note
+}
+
+TEST(SandboxMemoryAccounting, GarbageCollectedByLuaIsNotAStop) {
+  // 36 MB kept under a 64 MB cap, then 1 MB temporaries: the cap is reached before the
+  // incremental collector runs, and Lua's emergency collection frees enough. (Found by
+  // the attack review: the first refusal used to stop the cell.)
+  Limits limits = testing::small_limits();
+  limits.cell_timeout_seconds = 20;
+  SandboxFixture f({"x"}, limits);
+  f.out("keep = {} for i = 1, 36 do keep[i] = ('k'):rep(2^20) .. i end");
+  const auto result =
+      f.sandbox.run("local k = ('y'):rep(1024) for i = 1, 3000 do local g = k:rep(1024) .. i end");
+  EXPECT_FALSE(result.error) << result.error->message;
 }
 
 TEST(SandboxState, ReplacingGlobalsCannotBreakTheTools) {

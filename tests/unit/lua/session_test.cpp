@@ -134,6 +134,19 @@ TEST(LuaSession, LlmQueryReachesTheParentsHostAndItsWaitDoesNotCount) {
   EXPECT_EQ(f.host.calls[1], (std::vector<std::string>{"two", "FAIL"}));
 }
 
+TEST(LuaSession, AnLlmQueryLoopStopsAtTheLimitWithVariablesKept) {
+  // The worker and the parent credit exactly the same model time to the deadline, so the
+  // worker's own stop comes first and keeps the variables.
+  SessionFixture f(1.0);
+  f.session->run("x = 'kept'");
+  const auto result = f.session->run("while true do pcall(llm_query, 'x') end");
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::timeout);
+  EXPECT_FALSE(result.state_reset) << result.error->message;
+  EXPECT_LT(result.seconds, 1.5);
+  EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
+}
+
 TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
   ::setenv("DEEPSEEK_API_KEY", "sk-test-secret-must-not-leak", 1);
   SessionFixture f;

@@ -54,13 +54,30 @@ TEST(LuaFinal, StringsNumbersAndBooleans) {
 TEST(LuaFinal, TablesBecomeLinesWithoutRunningMetamethods) {
   SandboxFixture f;
   EXPECT_EQ(f.sandbox.run("FINAL({'a', 'b', 3})").final_answer, "a\nb\n3");
-  EXPECT_EQ(f.sandbox.run("FINAL({b = 2, a = 1})").final_answer, "a: 1\nb: 2");
+  const auto keyed = f.sandbox.run("FINAL({b = 2, a = 1})").final_answer.value_or("");
+  EXPECT_TRUE(keyed == "a: 1\nb: 2" || keyed == "b: 2\na: 1") << keyed; // lua_next's order
   EXPECT_EQ(f.sandbox.run("FINAL({{1, 2}, {x = 'y'}})").final_answer, "{1, 2}\n{x = y}");
   const auto hostile =
       f.sandbox.run("FINAL(setmetatable({'safe'}, {__index = function() error('boom') end, __pairs "
                     "= function() error('boom') end}))");
   EXPECT_FALSE(hostile.error);
   EXPECT_EQ(hostile.final_answer, "safe");
+}
+
+TEST(LuaFinal, SelfContainingAndWideTablesAreCutQuickly) {
+  Limits limits = testing::small_limits();
+  limits.cell_timeout_seconds = 5;
+  SandboxFixture f({"x"}, limits);
+  const auto cycle = f.sandbox.run("u = {} for i = 1, 60 do u['k' .. i] = u end FINAL(u)");
+  EXPECT_FALSE(cycle.error);
+  EXPECT_THAT(cycle.final_answer.value_or(""), HasSubstr("k1: {...}"));
+  EXPECT_LT(cycle.seconds, 1.0);
+  const auto wide = f.sandbox.run(
+      "local s = ('x'):rep(2^20) t = {} for i = 1, 3000 do t['k' .. i] = s end FINAL(t)");
+  EXPECT_FALSE(wide.error);
+  EXPECT_THAT(wide.final_answer.value_or(""), HasSubstr("[answer cut at 1 MB]"));
+  EXPECT_LT(wide.final_answer.value_or("").size(), (1U << 20) + 64);
+  EXPECT_LT(wide.seconds, 1.0);
 }
 
 TEST(LuaFinal, NilIsAnError) {
@@ -121,7 +138,12 @@ TEST(LuaLlmQuery, HugePromptsAreRefusedBeforeReachingTheHost) {
   const auto batch = f.sandbox.run("local p = string.rep('x', 7 * 1024 * 1024) "
                                    "llm_query_batched({p, p, p, p, p, p, p, p, p, p})");
   ASSERT_TRUE(batch.error);
-  EXPECT_THAT(batch.error->message, HasSubstr("prompt 10 takes the batch over the limit"));
+  EXPECT_THAT(batch.error->message, HasSubstr("prompt 3 takes the batch over the limit"));
+  const auto many =
+      f.sandbox.run("local p = {} for i = 1, 2e6 do p[i] = 'x' end llm_query_batched(p)");
+  ASSERT_TRUE(many.error);
+  EXPECT_THAT(many.error->message,
+              HasSubstr("2000000 prompts are more than the 1000 a batch may hold"));
   EXPECT_TRUE(f.host.calls.empty());
 }
 
@@ -169,6 +191,15 @@ TEST(LuaRegex, CountSplitReplace) {
   EXPECT_EQ(f.out("print(table.concat(re.split(context, ',', 2), '|'))"), "a| b,c ,d\n");
   EXPECT_EQ(f.out("print(re.replace(context, '(\\\\w)', '<\\\\1>'))"), "<a>, <b>,<c> ,<d>\t4\n");
   EXPECT_EQ(f.out("print(re.replace(context, ',', ';', 1))"), "a; b,c ,d\t1\n");
+}
+
+TEST(LuaRegex, AHugeReplacementIsRefusedBeforeItIsBuilt) {
+  SandboxFixture f;
+  const auto result =
+      f.sandbox.run("x = 1 print(pcall(re.replace, ('a'):rep(1000), 'a+', ('\\\\0'):rep(5e6)))");
+  EXPECT_FALSE(result.error);
+  EXPECT_THAT(result.output, HasSubstr("false\tre.replace: the result would be over 32 MB"));
+  EXPECT_LT(result.peak_memory_bytes, 64ULL << 20);
 }
 
 TEST(LuaRegex, BadPatternIsAClearError) {
@@ -237,6 +268,17 @@ TEST(LuaText, GrepGivesLineNumbersAndSurroundingLines) {
             "2\n5\n"); // ^ $ per line
   EXPECT_EQ(f.out("print(re.find(context, '^beta'), re.find(context, '(?m)^beta'))"),
             "nil\t7\t10\n");
+}
+
+TEST(LuaText, EdgesFoundByTheAttackReview) {
+  SandboxFixture f({"one\ntwo\n"});
+  EXPECT_EQ(f.out("print('[' .. slice('hello', 1, -100) .. ']', slice('hello', 1, -4))"),
+            "[]\the\n"); // as string.sub
+  EXPECT_EQ(f.out("print(#chunk('日本', 1), chunk('日本', 1)[1])"),
+            "2\t日\n"); // never half a character
+  EXPECT_EQ(
+      f.out("print(#grep('two', math.maxinteger - 5), grep('two', math.maxinteger - 5)[1].text)"),
+      "1\tone\ntwo\n");
 }
 
 TEST(LuaText, EmptyDocumentEdges) {
