@@ -118,7 +118,7 @@ void setup_lua(CLI::App& app, Context& context, CommandTable& commands) {
       ->check(CLI::Range(std::int64_t{16}, std::int64_t{1} << 20));
   lua->add_option("--max-output", options->max_output_bytes,
                   "print() bytes kept per cell ([sandbox] max_output_bytes)")
-      ->check(CLI::Range(std::int64_t{256}, std::int64_t{16} << 20));
+      ->check(CLI::Range(std::int64_t{256}, std::int64_t{4} << 20));
   lua->footer(R"(
 Examples:
   rlm lua -e 'print(#context, context_lines)' --context big.log

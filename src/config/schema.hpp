@@ -69,7 +69,7 @@ void visit_sandbox(auto& s, auto& v) {
   v("cell_timeout_seconds", s.cell_timeout_seconds, NumberRange{0.0, 86400.0, true});
   v("memory_limit_mb", s.memory_limit_mb, IntRange{16, 1024 * 1024});
   // Ceilings keep every message between rlm and its REPL process under one frame.
-  v("max_output_bytes", s.max_output_bytes, IntRange{256, 16 << 20});
+  v("max_output_bytes", s.max_output_bytes, IntRange{256, 4 << 20});
   v("max_source_bytes", s.max_source_bytes, IntRange{256, 16 << 20});
   v("max_error_bytes", s.max_error_bytes, IntRange{64, 1 << 20});
 }

@@ -35,6 +35,7 @@ struct ListDeleter {
 struct Transfer {
   const Request* request = nullptr;
   Response* response = nullptr;
+  CURL* handle = nullptr;
   Clock::time_point last_progress;
   bool idle_timeout = false;
   bool cancelled = false;
@@ -45,11 +46,19 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   const std::string_view piece(data, size * count);
   t.response->bytes += piece.size();
   if (!t.request->is_progress || t.request->is_progress(piece)) t.last_progress = Clock::now();
-  if (t.request->on_data) {
+  // Headers are complete once the body starts: an error reply's body goes to
+  // Response::body for the caller's message, never into a stream parser.
+  long status = 0;
+  curl_easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &status);
+  if (t.request->on_data && status >= 200 && status < 300) {
     if (!t.request->on_data(piece)) {
       t.cancelled = true;
       return 0; // aborts the transfer
     }
+  } else if (t.request->on_data) {
+    t.response->body.append(piece.substr(
+        0, std::min<std::size_t>(piece.size(),
+                                 65536 - std::min<std::size_t>(t.response->body.size(), 65536))));
   } else {
     t.response->body.append(piece);
   }
@@ -145,7 +154,7 @@ CurlTransport::~CurlTransport() { curl_share_cleanup(m_shared->share); }
 
 std::expected<Response, Failure> CurlTransport::perform(const Request& request) {
   Response response;
-  Transfer transfer{&request, &response, Clock::now(), false, false};
+  Transfer transfer{&request, &response, nullptr, Clock::now(), false, false};
   const std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle)
     return std::unexpected(Failure{Failure::Kind::other, "cannot create an HTTP handle", false});
@@ -154,6 +163,7 @@ std::expected<Response, Failure> CurlTransport::perform(const Request& request) 
     headers.reset(curl_slist_append(headers.release(), h.c_str()));
   std::array<char, CURL_ERROR_SIZE> error{};
   CURL* h = handle.get();
+  transfer.handle = h;
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_SHARE, m_shared->share);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

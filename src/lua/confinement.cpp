@@ -86,9 +86,10 @@ std::vector<sock_filter> build_filter() {
   f.allow_syscall_if_arg(SYS_sendto, 0, {socket});
   f.allow_syscall_without_bits(SYS_mmap, 2, PROT_EXEC);
   f.allow_syscall_without_bits(SYS_mprotect, 2, PROT_EXEC);
-  for (const long nr : {SYS_munmap, SYS_mremap, SYS_brk, SYS_madvise, SYS_futex, SYS_exit,
-                        SYS_exit_group, SYS_rt_sigreturn, SYS_clock_gettime, SYS_gettimeofday,
-                        SYS_sched_yield, SYS_rt_sigprocmask, SYS_getpid, SYS_gettid}) {
+  for (const long nr :
+       {SYS_munmap, SYS_mremap, SYS_brk, SYS_madvise, SYS_futex, SYS_exit, SYS_exit_group,
+        SYS_rt_sigreturn, SYS_clock_gettime, SYS_gettimeofday, SYS_sched_yield, SYS_rt_sigprocmask,
+        SYS_getpid, SYS_gettid, SYS_setitimer}) {
     f.allow_syscall(nr);
   }
   f.kill();

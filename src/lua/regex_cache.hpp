@@ -21,6 +21,7 @@ private:
   // k_capacity patterns of at most k_max_mem each, 256 MB in all.
   static constexpr std::size_t k_capacity = 32;
   static constexpr std::int64_t k_max_mem = 8 << 20;
+  static constexpr std::size_t k_max_pattern_bytes = 32 << 10;
   std::map<std::string, std::unique_ptr<re2::RE2>, std::less<>> m_compiled;
 };
 

@@ -7,10 +7,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <sys/time.h>
 
 namespace rlm::lua {
 
@@ -225,8 +228,38 @@ void remove_field(lua_State* L, int index, const char* name) {
 
 // --- the sandbox ---------------------------------------------------------------------
 
-Sandbox::Sandbox(const Limits& limits, Host& host)
-    : m_limits(limits), m_host(host), m_regex(std::make_unique<RegexCache>()) {
+namespace {
+
+// The state the SIGALRM handler re-hooks: a signal handler can reach nothing else. Set
+// only by the worker's one alarmed sandbox. (lua_sethook is safe to call from a handler.)
+std::atomic<lua_State*> g_alarmed_state{nullptr};
+
+} // namespace
+
+void Sandbox::on_alarm(int /*signal*/) {
+  if (lua_State* L = g_alarmed_state.load()) lua_sethook(L, &Sandbox::on_hook, LUA_MASKCOUNT, 1);
+}
+
+void Sandbox::arm_alarm() {
+  if (!m_alarm) return;
+  const auto left =
+      std::chrono::duration_cast<std::chrono::microseconds>(m_deadline - Clock::now()).count();
+  const auto usec = std::max<long long>(left, 1000);
+  itimerval timer{};
+  timer.it_value.tv_sec = static_cast<time_t>(usec / 1'000'000);
+  timer.it_value.tv_usec = static_cast<suseconds_t>(usec % 1'000'000);
+  ::setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+void Sandbox::disarm_alarm() {
+  if (!m_alarm) return;
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  lua_sethook(m_state, &Sandbox::on_hook, LUA_MASKCOUNT, k_hook_instructions);
+}
+
+Sandbox::Sandbox(const Limits& limits, Host& host, bool alarm)
+    : m_limits(limits), m_host(host), m_alarm(alarm), m_regex(std::make_unique<RegexCache>()) {
   m_state = lua_newstate(&Sandbox::allocate, this);
   if (m_state == nullptr) throw std::bad_alloc();
   lua_atpanic(m_state, [](lua_State* L) -> int {
@@ -240,6 +273,13 @@ Sandbox::Sandbox(const Limits& limits, Host& host)
   *static_cast<Sandbox**>(lua_getextraspace(m_state)) = this;
   open_libraries();
   lua_sethook(m_state, &Sandbox::on_hook, LUA_MASKCOUNT, k_hook_instructions);
+  if (m_alarm) {
+    g_alarmed_state = m_state;
+    struct sigaction action {};
+    action.sa_handler = &Sandbox::on_alarm;
+    action.sa_flags = SA_RESTART; // a read waiting for the parent simply goes on
+    ::sigaction(SIGALRM, &action, nullptr);
+  }
 }
 
 Sandbox::~Sandbox() {
@@ -592,6 +632,7 @@ void Sandbox::query_host() {
   m_deadline +=
       waited ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*waited))
              : Clock::now() - started;
+  arm_alarm(); // the deadline moved
 }
 
 void Sandbox::append_output(std::string_view text) {
@@ -653,6 +694,7 @@ CellResult Sandbox::run(std::string_view code) {
         fmt::format("the cell has {} bytes, over the limit of {}; split it into smaller cells",
                     code.size(), m_limits.max_source_bytes)};
   } else {
+    arm_alarm();
     lua_pushcfunction(L, &Sandbox::restore_tools);
     if (lua_pcall(L, 0, 0, 0) == LUA_OK && !m_scratch.empty()) {
       m_output =
@@ -668,6 +710,7 @@ CellResult Sandbox::run(std::string_view code) {
       finish_error(status, result);
     }
   }
+  disarm_alarm();
   lua_settop(L, 0);
   if (m_stop == Stop::memory) lua_gc(L, LUA_GCCOLLECT);
   m_stop = Stop::none;

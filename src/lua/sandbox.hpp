@@ -44,7 +44,10 @@ struct DocumentText {
 
 class Sandbox {
 public:
-  Sandbox(const Limits& limits, Host& host);
+  // With `alarm`, a SIGALRM at the deadline makes the hook fire on the very next VM
+  // instruction, so a loop whose time goes to slow C calls still stops on time. Only one
+  // alarmed sandbox may exist in a process (the worker has one).
+  Sandbox(const Limits& limits, Host& host, bool alarm = false);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -94,11 +97,15 @@ private:
   // Puts back whatever an earlier cell replaced; names what it restored in m_scratch.
   static int restore_tools(lua_State* L);
   static void on_hook(lua_State* L, lua_Debug* ar);
+  static void on_alarm(int signal);
   void open_libraries();
   void finish_error(int status, CellResult& result);
+  void arm_alarm(); // (re)starts the alarm for the current deadline; no-op without `alarm`
+  void disarm_alarm();
 
   Limits m_limits;
   Host& m_host;
+  bool m_alarm = false;
   std::uint64_t m_used = 0;
   std::uint64_t m_peak = 0;
   lua_State* m_state = nullptr;

@@ -113,6 +113,9 @@ void Session::start_worker() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  // Libraries in the worker (RE2) may write to stderr, which RLIMIT_FSIZE would turn into
+  // SIGXFSZ on a redirected stderr: the worker's stderr goes nowhere.
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, socket_copy, protocol::k_socket_fd);
   posix_spawn_file_actions_adddup2(&actions, documents_copy, protocol::k_documents_fd);
   const auto environment = worker_environment();

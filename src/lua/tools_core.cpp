@@ -17,9 +17,10 @@ namespace {
 constexpr std::size_t k_max_answer_bytes = 1 << 20;
 // A prompt far beyond any model's context window is a bug or an attack; either way it must
 // not make the parent process hold gigabytes.
-constexpr std::size_t k_max_prompt_bytes = 8 << 20;
-// 16 MB stays under the protocol's frame limit even when JSON escapes every byte six-fold.
-constexpr std::size_t k_max_batch_bytes = 16 << 20;
+constexpr std::size_t k_max_prompt_bytes = 4 << 20;
+// 8 MB stays far under the protocol's frame limit even when JSON escapes every byte
+// six-fold, and encodes in well under the kill's grace second.
+constexpr std::size_t k_max_batch_bytes = 8 << 20;
 constexpr lua_Integer k_max_batch_prompts = 1000;
 constexpr int k_max_render_depth = 4;
 
@@ -156,12 +157,13 @@ int tool_final_var(lua_State* L) {
 }
 
 int tool_llm_query(lua_State* L) {
+  Sandbox::of(L).check_deadline(L);
   std::size_t size = 0;
   const char* prompt = luaL_checklstring(L, 1, &size);
   if (size == 0) return luaL_error(L, "llm_query: the prompt is empty");
   if (size > k_max_prompt_bytes) {
     return luaL_error(L,
-                      "llm_query: a prompt of %d MB is over the 8 MB limit; send a smaller slice",
+                      "llm_query: a prompt of %d MB is over the 4 MB limit; send a smaller slice",
                       static_cast<int>(size >> 20));
   }
   auto& sandbox = Sandbox::of(L);
@@ -178,6 +180,7 @@ int tool_llm_query(lua_State* L) {
 int tool_llm_query_batched(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& sandbox = Sandbox::of(L);
+  sandbox.check_deadline(L);
   auto& prompts = sandbox.prompts();
   prompts.clear();
   std::size_t total = 0;
@@ -196,13 +199,17 @@ int tool_llm_query_batched(lua_State* L) {
       return luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
                         static_cast<int>(i), luaL_typename(L, -1));
     }
+    if (size == 0) {
+      prompts.clear();
+      return luaL_error(L, "llm_query_batched: prompt %d is empty", static_cast<int>(i));
+    }
     total += size;
     if (size > k_max_prompt_bytes || total > k_max_batch_bytes) {
       prompts.clear();
       return luaL_error(
           L,
-          "llm_query_batched: prompt %d takes the batch over the limit (8 MB a prompt, "
-          "16 MB a batch); send smaller slices or fewer at once",
+          "llm_query_batched: prompt %d takes the batch over the limit (4 MB a prompt, "
+          "8 MB a batch); send smaller slices or fewer at once",
           static_cast<int>(i));
     }
     prompts.emplace_back(prompt, size);

@@ -11,6 +11,12 @@
 namespace rlm::lua {
 
 const re2::RE2* RegexCache::get(std::string_view pattern, std::string& error, bool multi_line) {
+  // RE2 parses outside its memory budget, in time that grows fast with the pattern's size.
+  if (pattern.size() > k_max_pattern_bytes) {
+    error =
+        "the pattern has " + std::to_string(pattern.size()) + " bytes, more than the 32 KB allowed";
+    return nullptr;
+  }
   std::string key = multi_line ? "(?m)" : "";
   key.append(pattern);
   if (const auto it = m_compiled.find(key); it != m_compiled.end()) return it->second.get();

@@ -87,21 +87,33 @@ json to_json(const CellResult& r) {
 // its daylight-saving dates spelled out ("EST5EDT,M3.2.0,M11.1.0"). A rule with a DST name
 // but no dates makes glibc read its "posixrules" file on every call.
 bool self_contained_rule(std::string_view rule) {
-  if (rule.empty() ||
-      !(std::isalpha(static_cast<unsigned char>(rule.front())) != 0 || rule.front() == '<')) {
-    return false; // ":zone" or "/path" names a file
-  }
-  const auto dates = rule.find(',');
-  if (dates != std::string_view::npos)
-    return rule.substr(0, dates).find('/') == std::string_view::npos;
-  if (rule.find('/') != std::string_view::npos) return false; // "Europe/Paris" names a file
-  constexpr std::string_view letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz<>";
-  const auto offset = rule.find_first_of("0123456789");
-  const bool only_rule_characters =
-      rule.find_first_not_of(std::string(letters) + "0123456789+-:") == std::string_view::npos;
-  const bool no_dst_name = offset != std::string_view::npos &&
-                           rule.find_first_of(letters, offset) == std::string_view::npos;
-  return only_rule_characters && no_dst_name;
+  // A zone name: letters, or anything in <...> ("<+04>").
+  const auto take_name = [](std::string_view& r) {
+    std::size_t n = 0;
+    if (!r.empty() && r.front() == '<') {
+      n = r.find('>');
+      if (n == std::string_view::npos) return false;
+      ++n;
+    } else {
+      while (n < r.size() && std::isalpha(static_cast<unsigned char>(r[n])) != 0) ++n;
+    }
+    r.remove_prefix(n);
+    return n >= 3;
+  };
+  const auto take_offset = [](std::string_view& r) {
+    std::size_t n = 0;
+    while (n < r.size() && (std::isdigit(static_cast<unsigned char>(r[n])) != 0 || r[n] == '+' ||
+                            r[n] == '-' || r[n] == ':'))
+      ++n;
+    r.remove_prefix(n);
+    return n > 0;
+  };
+  std::string_view r = rule;
+  if (!take_name(r) || !take_offset(r)) return false; // ":zone", "/path", "Europe/Paris"
+  if (r.empty()) return true;                         // no daylight saving
+  if (!take_name(r)) return false;
+  take_offset(r);
+  return !r.empty() && r.front() == ','; // daylight saving needs its dates
 }
 
 // The POSIX rule at the end of a TZif file, or "" if `path` is not a small regular zone
@@ -155,7 +167,8 @@ void pin_time_zone() {
 
 // Maps the documents' memory file, builds the sandbox over it, and unmaps it again.
 std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
-  auto sandbox = std::make_unique<Sandbox>(limits_from(init.value("limits", json::object())), host);
+  auto sandbox =
+      std::make_unique<Sandbox>(limits_from(init.value("limits", json::object())), host, true);
   const auto total = init.value("documents_bytes", std::uint64_t{0});
   const char* base = nullptr;
   void* mapping = MAP_FAILED;
@@ -193,6 +206,7 @@ int run_worker_if_requested(int argc, char** argv) {
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGQUIT, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN); // a write past RLIMIT_FSIZE fails instead of killing
   const auto init = protocol::receive(fd);
   if (!init || init->value("type", "") != "init") return 1;
   SocketHost host(fd);

@@ -32,7 +32,8 @@ and at most one fault:
       "malformed"        200 with a body that is not JSON
       "truncate"         Ollama: prompt_eval_count far below the real prompt
 Every request is appended to --log as one JSON line: method, path, body, and whether an
-Authorization header came (its value is never written, only a SHA-256 of it).
+Authorization header came (its value is never written, only a SHA-256 of it, and, when the
+script has "expect_authorization", whether it matched that).
 """
 import argparse
 import hashlib
@@ -114,6 +115,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = {"method": self.command, "path": self.path, "body": body,
                  "authorization_sha256": hashlib.sha256(auth.encode()).hexdigest() if auth else None,
                  "time": time.time()}
+        expected = script.data.get("expect_authorization")
+        if expected is not None:
+            entry["authorization_matches"] = auth == expected
         with self.server.log_lock:
             with open(self.server.log_path, "a") as f:
                 f.write(json.dumps(entry) + "\n")

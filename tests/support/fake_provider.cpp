@@ -36,6 +36,12 @@ FakeProvider::FakeProvider(const nlohmann::json& script) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!std::filesystem::exists(m_dir + "/port")) {
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+      m_pid = -1;
+      throw std::runtime_error(
+          "the fake provider exited at start (run fake_provider.py by hand to see why)");
+    }
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error("the fake provider did not start");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -26,8 +26,9 @@ struct Request {
   std::vector<std::string> headers; // "Name: value"
   std::string body;
   Timeouts timeouts;
-  // Called with each piece of the body as it arrives (streaming); return false to stop.
-  // When empty, the body is collected into Response::body.
+  // Called with each piece of a 2xx reply's body as it arrives (streaming); return false to
+  // stop. When empty, or for an error status, the body is collected into Response::body
+  // (an error body up to 64 KiB).
   std::function<bool(std::string_view)> on_data;
   // Returns true when data counts as progress for the idle timer (keep-alive comments
   // do not); when empty, every byte counts.

@@ -147,6 +147,27 @@ TEST(LuaSession, AnLlmQueryLoopStopsAtTheLimitWithVariablesKept) {
   EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
 }
 
+// A loop whose time goes to slow C calls: the count hook alone would fire once per ~200
+// iterations, tens of seconds apart. The worker's alarm re-arms the hook at the deadline.
+class SessionSlowCalls : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SessionSlowCalls, StopAtTheLimitWithVariablesKept) {
+  SessionFixture f(1.0);
+  f.session->run("x = 'kept'");
+  const auto result = f.session->run(GetParam());
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::timeout);
+  EXPECT_FALSE(result.state_reset) << result.error->message;
+  EXPECT_LT(result.seconds, 1.5);
+  EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryForm, SessionSlowCalls,
+    ::testing::Values("local p = ('a'):rep(2^20) while true do pcall(llm_query, p) end",
+                      "local s = ('a'):rep(3e7) while true do re.find(s, '[b-c]x') end",
+                      "local s = ('a'):rep(1e7) while true do local u = s:upper() end"));
+
 TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
   ::setenv("DEEPSEEK_API_KEY", "sk-test-secret-must-not-leak", 1);
   SessionFixture f;

@@ -132,10 +132,10 @@ TEST(LuaLlmQuery, HugePromptsAreRefusedBeforeReachingTheHost) {
   Limits limits = testing::small_limits();
   limits.memory_limit_bytes = 512LL << 20;
   SandboxFixture f({"x"}, limits);
-  const auto one = f.sandbox.run("llm_query(string.rep('x', 9 * 1024 * 1024))");
+  const auto one = f.sandbox.run("llm_query(string.rep('x', 5 * 1024 * 1024))");
   ASSERT_TRUE(one.error);
-  EXPECT_THAT(one.error->message, HasSubstr("llm_query: a prompt of 9 MB is over the 8 MB limit"));
-  const auto batch = f.sandbox.run("local p = string.rep('x', 7 * 1024 * 1024) "
+  EXPECT_THAT(one.error->message, HasSubstr("llm_query: a prompt of 5 MB is over the 4 MB limit"));
+  const auto batch = f.sandbox.run("local p = string.rep('x', 3 * 1024 * 1024) "
                                    "llm_query_batched({p, p, p, p, p, p, p, p, p, p})");
   ASSERT_TRUE(batch.error);
   EXPECT_THAT(batch.error->message, HasSubstr("prompt 3 takes the batch over the limit"));
@@ -202,6 +202,15 @@ TEST(LuaRegex, AHugeReplacementIsRefusedBeforeItIsBuilt) {
   EXPECT_LT(result.peak_memory_bytes, 64ULL << 20);
 }
 
+TEST(LuaRegex, HugePatternsAreRefusedBeforeRe2ParsesThem) {
+  SandboxFixture f;
+  const auto result = f.sandbox.run("re.count('abc', ('(?:a){0}'):rep(5e5))");
+  ASSERT_TRUE(result.error);
+  EXPECT_THAT(result.error->message,
+              HasSubstr("the pattern has 4000000 bytes, more than the 32 KB allowed"));
+  EXPECT_LT(result.seconds, 0.5);
+}
+
 TEST(LuaRegex, BadPatternIsAClearError) {
   SandboxFixture f;
   const auto result = f.sandbox.run("re.find(context, '(unclosed')");
@@ -210,7 +219,9 @@ TEST(LuaRegex, BadPatternIsAClearError) {
 }
 
 TEST(LuaRegex, ReplaceOutputIsBoundedByTheMemoryLimit) {
-  SandboxFixture f;
+  Limits limits = testing::small_limits();
+  limits.cell_timeout_seconds = 30; // the size check, not the clock, must end it
+  SandboxFixture f({"x"}, limits);
   const auto result =
       f.sandbox.run("local s = string.rep('x', 1000000) re.replace(s, 'x', string.rep('y', 100))");
   ASSERT_TRUE(result.error);

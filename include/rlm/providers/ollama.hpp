@@ -1,0 +1,40 @@
+// Ollama's native /api/chat. rlm sizes options.num_ctx itself (Ollama's default window is
+// small and overflow is silently truncated with 200 OK), sends truncate:false, and compares
+// the server's prompt_eval_count with its own estimate to catch truncation anyway.
+#pragma once
+
+#include "rlm/config/config.hpp"
+#include "rlm/http/transport.hpp"
+#include "rlm/providers/provider.hpp"
+
+#include <mutex>
+#include <optional>
+
+namespace rlm::providers {
+
+// A token estimate that errs high, for sizing windows: about 3 characters per token.
+std::int64_t estimate_tokens(const std::vector<Message>& messages);
+
+class OllamaProvider final : public Provider {
+public:
+  OllamaProvider(config::ProviderConfig settings, const config::HttpSettings& http,
+                 http::Transport& transport);
+
+  std::expected<ChatResponse, ProviderError> chat(const ChatRequest& request) override;
+  const config::ProviderConfig& settings() const override { return m_settings; }
+
+  // The model's context length: from the config, else asked once from /api/show.
+  std::expected<std::int64_t, ProviderError> context_length();
+
+private:
+  http::Request base_request(const std::string& path) const;
+  ProviderError from_status(const http::Response& response, std::string_view body) const;
+
+  config::ProviderConfig m_settings;
+  http::Timeouts m_timeouts;
+  http::Transport& m_transport;
+  std::mutex m_mutex;
+  std::optional<std::int64_t> m_context_length;
+};
+
+} // namespace rlm::providers

@@ -1,0 +1,81 @@
+// One model endpoint behind one interface: a chat request in, the answer with its usage
+// out, or one line saying what went wrong and whether trying again could help.
+#pragma once
+
+#include "rlm/config/config.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlm::providers {
+
+struct Message {
+  std::string role; // "system", "user" or "assistant"
+  std::string content;
+};
+
+struct ChatRequest {
+  std::vector<Message> messages;
+  std::optional<std::int64_t> max_tokens; // default: the provider's configured max_tokens
+  std::optional<double> temperature;      // default: the provider's configured temperature
+  std::vector<std::string> stop;
+  bool stream = true;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t cached_tokens = 0; // prompt tokens served from the provider's cache
+  std::int64_t completion_tokens = 0;
+};
+
+struct ChatResponse {
+  std::string text;
+  std::string finish_reason; // "stop", "length", ...
+  Usage usage;
+  double seconds = 0;
+  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+};
+
+struct ProviderError {
+  enum class Kind {
+    unreachable,      // nothing answers at the URL
+    timeout,          // connect, idle or total timeout
+    model_not_found,  // the server does not have the model
+    context_overflow, // the prompt does not fit the model's context
+    auth,             // missing or rejected API key
+    balance,          // insufficient balance (DeepSeek 402)
+    rate_limited,     // 429
+    overloaded,       // 503, Ollama's queue full
+    bad_request,      // 400, 422: rlm sent something the server refuses
+    server,           // other 5xx
+    protocol,         // the reply could not be understood, or broke off
+    cancelled,
+  };
+  ProviderError() = default;
+  ProviderError(Kind k, std::string m, bool retry = false,
+                std::optional<double> after = std::nullopt, bool output = false)
+      : kind(k), message(std::move(m)), retryable(retry), retry_after_seconds(after),
+        produced_output(output) {}
+
+  Kind kind = Kind::server;
+  std::string message; // one line with the fix; never contains a key
+  bool retryable = false;
+  std::optional<double> retry_after_seconds; // from Retry-After / retry-after-ms
+  bool produced_output = false;              // a stream had started: never retried
+};
+
+class Provider {
+public:
+  virtual ~Provider() = default;
+  virtual std::expected<ChatResponse, ProviderError> chat(const ChatRequest& request) = 0;
+  virtual const config::ProviderConfig& settings() const = 0;
+};
+
+const char* to_string(ProviderError::Kind kind);
+
+} // namespace rlm::providers
