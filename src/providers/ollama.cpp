@@ -1,6 +1,7 @@
 #include "rlm/providers/ollama.hpp"
 
 #include "http_errors.hpp"
+#include "streaming.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,13 +17,6 @@ using nlohmann::json;
 using Kind = ProviderError::Kind;
 
 constexpr std::int64_t k_num_ctx_step = 1024;
-
-http::Timeouts timeouts_from(const config::HttpSettings& h) {
-  const auto ms = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-  };
-  return {ms(h.connect_timeout_seconds), ms(h.idle_timeout_seconds), ms(h.request_timeout_seconds)};
-}
 
 const char* k_start_hint = "start it with `ollama serve` (or check base_url)";
 
@@ -140,7 +134,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
 
   ChatResponse answer;
   std::optional<ProviderError> stream_error;
-  std::string pending; // a line not yet complete
+  LineSplitter lines;
   json done;
   const auto take_line = [&](std::string_view line) {
     if (line.empty()) return true;
@@ -161,15 +155,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
     return true;
   };
   if (chat.stream) {
-    request.on_data = [&](std::string_view piece) {
-      pending.append(piece);
-      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-        const std::string line = pending.substr(0, nl);
-        pending.erase(0, nl + 1);
-        if (!take_line(line)) return false;
-      }
-      return true;
-    };
+    request.on_data = [&](std::string_view piece) { return lines.feed(piece, take_line); };
   }
   const auto response = m_transport.perform(request);
   if (stream_error) {
@@ -180,7 +166,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
     return std::unexpected(from_failure(response.error(), m_settings.base_url, k_start_hint));
   if (response->status != 200) return std::unexpected(from_status(*response, response->body));
   if (chat.stream) {
-    take_line(pending);
+    take_line(lines.rest());
   } else if (!take_line(response->body)) {
     return std::unexpected(*stream_error);
   }

@@ -1,6 +1,7 @@
 #include "rlm/providers/openai.hpp"
 
 #include "http_errors.hpp"
+#include "streaming.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,13 +12,6 @@ namespace {
 
 using nlohmann::json;
 using Kind = ProviderError::Kind;
-
-http::Timeouts timeouts_from(const config::HttpSettings& h) {
-  const auto ms = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-  };
-  return {ms(h.connect_timeout_seconds), ms(h.idle_timeout_seconds), ms(h.request_timeout_seconds)};
-}
 
 std::string error_message(std::string_view body) {
   const auto parsed = json::parse(body, nullptr, false);
@@ -128,7 +122,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   std::optional<ProviderError> stream_error;
   bool finished = false;
   bool error_event = false;
-  std::string pending;
+  LineSplitter lines;
   const auto take_line = [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == ':') return true; // keep-alive comments, blank lines
@@ -168,15 +162,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
     request.is_progress = [](std::string_view piece) {
       return piece.find("data:") != std::string_view::npos;
     };
-    request.on_data = [&](std::string_view piece) {
-      pending.append(piece);
-      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-        const std::string line = pending.substr(0, nl);
-        pending.erase(0, nl + 1);
-        if (!take_line(line)) return false;
-      }
-      return true;
-    };
+    request.on_data = [&](std::string_view piece) { return lines.feed(piece, take_line); };
   }
   const auto response = m_transport.perform(request);
   if (stream_error) {
@@ -190,7 +176,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   if (response->status != 200) return std::unexpected(from_status(*response, response->body));
   answer.seconds = response->seconds;
   if (chat.stream) {
-    take_line(pending);
+    take_line(lines.rest());
     if (!finished && answer.finish_reason.empty()) {
       return std::unexpected(ProviderError{
           Kind::protocol,
