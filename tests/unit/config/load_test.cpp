@@ -256,19 +256,19 @@ TEST(ConfigErrors, OpenAiProviderNeedsBaseUrl) {
 TEST(ConfigErrors, ApiKeyInFileIsRefusedWithoutEchoingIt) {
   const auto result =
       parse("[[providers]]\nprovider_type = \"deepseek\"\nmodel = \"m\"\nrole = \"root\"\n"
-            "api_key = \"sk-0123456789abcdef0123\"\n");
+            "api_key = \"sk-test-fake-0123456789\"\n");
   const auto d = only_diagnostic(result);
   EXPECT_EQ(d.severity, k_error);
   EXPECT_EQ(d.line, 5);
   EXPECT_THAT(d.hint, HasSubstr("DEEPSEEK_API_KEY"));
-  EXPECT_THAT(testing::all_formatted(result), ::testing::Not(HasSubstr("sk-0123")));
+  EXPECT_THAT(testing::all_formatted(result), ::testing::Not(HasSubstr("sk-test-fake")));
 }
 
 TEST(ConfigErrors, KeyPastedIntoApiKeyEnvIsNotEchoed) {
-  const auto result = parse(k_root_provider + "api_key_env = \"sk-0123456789abcdef0123\"\n");
+  const auto result = parse(k_root_provider + "api_key_env = \"sk-test-fake-0123456789\"\n");
   const auto d = only_diagnostic(result);
   EXPECT_EQ(d.key, "providers[0].api_key_env");
-  EXPECT_THAT(testing::all_formatted(result), ::testing::Not(HasSubstr("sk-0123")));
+  EXPECT_THAT(testing::all_formatted(result), ::testing::Not(HasSubstr("sk-test-fake")));
 }
 
 TEST(ConfigErrors, BadLengthSpec) {
