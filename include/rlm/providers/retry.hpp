@@ -1,7 +1,8 @@
-// Retrying a chat call the way openai-python does: connection errors, timeouts, 408, 409,
-// 429 and 5xx are tried again after a backoff with jitter (or the server's Retry-After);
-// 400, 401, 402, 404, 422 and context overflows never are, and neither is a stream that
-// had already produced output.
+// When to retry a chat call, the way openai-python does: connection errors, timeouts, 408,
+// 409, 429 and 5xx are tried again after a backoff with jitter (or the server's Retry-After);
+// 400, 401, 402, 404, 422 and context overflows never are, and neither is a stream that had
+// already produced output. The providers mark each error retryable or not; the pool
+// (pool.hpp) runs the loop.
 #pragma once
 
 #include "rlm/providers/provider.hpp"
@@ -24,11 +25,5 @@ double backoff_seconds(int attempt, std::optional<double> retry_after, const Ret
 
 // Waits `seconds`; returns false when the wait was cut short (Ctrl-C).
 using Sleeper = std::function<bool(double seconds)>;
-
-// Calls `provider.chat(request)`, retrying as the policy allows. `sleep` waits between
-// attempts; `jitter` gives a number in [0, 1) each time.
-std::expected<ChatResponse, ProviderError>
-chat_with_retries(Provider& provider, const ChatRequest& request, const RetryPolicy& policy,
-                  const Sleeper& sleep, const std::function<double()>& jitter);
 
 } // namespace rlm::providers

@@ -1,0 +1,227 @@
+#include "rlm/providers/pool.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace rlm::providers {
+
+namespace {
+
+using Kind = ProviderError::Kind;
+
+std::vector<config::ProviderConfig>
+settings_of(const std::vector<std::unique_ptr<Provider>>& providers) {
+  std::vector<config::ProviderConfig> out;
+  for (const auto& p : providers) out.push_back(p->settings());
+  return out;
+}
+
+// Failures that say the host is unwell, as opposed to busy (429, a full queue) or fine but
+// unwilling (a bad request): only these move the circuit breaker.
+bool host_failure(const ProviderError& error) {
+  return error.kind == Kind::unreachable || error.kind == Kind::timeout ||
+         error.kind == Kind::server || error.kind == Kind::protocol;
+}
+
+// Failures no retry fixes: the provider is out for the rest of the run.
+bool permanent_failure(const ProviderError& error) {
+  return error.kind == Kind::auth || error.kind == Kind::balance ||
+         error.kind == Kind::model_not_found;
+}
+
+} // namespace
+
+bool worth_another_provider(const ProviderError& error) {
+  if (error.produced_output) return false;
+  switch (error.kind) {
+  case Kind::bad_request:
+  case Kind::context_overflow:
+  case Kind::cancelled: return false;
+  default: return true;
+  }
+}
+
+Pool::Pool(std::vector<std::unique_ptr<Provider>> providers, PoolOptions options)
+    : m_options(std::move(options)), m_ledger(settings_of(providers)) {
+  for (auto& p : providers) {
+    m_members.push_back(Member{std::move(p), CircuitBreaker(m_options.breaker), 0, 0, {}});
+  }
+}
+
+double Pool::now() const {
+  if (m_options.now) return m_options.now();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+bool Pool::sleep(double seconds, const std::atomic<bool>* cancel) const {
+  if (m_options.sleep) return m_options.sleep(seconds);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel != nullptr && cancel->load()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cancel == nullptr || !cancel->load();
+}
+
+config::Role Pool::serving_role(config::Role role) const {
+  if (role == config::Role::root) return role;
+  for (const auto& m : m_members) {
+    if (m.provider->settings().role == config::Role::sub) return config::Role::sub;
+  }
+  return config::Role::root;
+}
+
+bool Pool::serves(config::Role role) const {
+  const auto serving = serving_role(role);
+  for (const auto& m : m_members) {
+    if (m.provider->settings().role == serving) return true;
+  }
+  return false;
+}
+
+bool Pool::has_untried(config::Role role, const std::set<std::size_t>& tried) const {
+  const std::lock_guard lock(m_mutex);
+  const double t = now();
+  for (std::size_t i = 0; i < m_members.size(); ++i) {
+    const auto& m = m_members[i];
+    if (m.provider->settings().role == role && !tried.contains(i) && m.breaker.may_recover(t))
+      return true;
+  }
+  return false;
+}
+
+std::expected<std::size_t, ProviderError> Pool::acquire(config::Role role,
+                                                        const std::set<std::size_t>& tried,
+                                                        const std::atomic<bool>* cancel) {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    if (cancel != nullptr && cancel->load())
+      return std::unexpected(ProviderError{Kind::cancelled, "cancelled"});
+    const double t = now();
+    std::vector<std::size_t> live, ready;
+    for (std::size_t i = 0; i < m_members.size(); ++i) {
+      const auto& m = m_members[i];
+      if (m.provider->settings().role == role && m.breaker.may_recover(t)) live.push_back(i);
+    }
+    if (live.empty()) break;
+    // Prefer providers this call has not tried yet; fall back to all once each has failed.
+    bool any_untried = false;
+    for (auto i : live) any_untried = any_untried || !tried.contains(i);
+    for (auto i : live) {
+      const auto& m = m_members[i];
+      if (any_untried && tried.contains(i)) continue;
+      if (m.in_flight < m.provider->settings().max_concurrency && m.breaker.allows(t))
+        ready.push_back(i);
+    }
+    if (!ready.empty()) {
+      // Smooth weighted round robin: every ready provider gains its weight, the richest is
+      // chosen and pays the total. Over time each gets calls in proportion to its weight.
+      double total = 0;
+      std::size_t best = ready.front();
+      for (auto i : ready) {
+        auto& m = m_members[i];
+        m.current_weight += m.provider->settings().weight;
+        total += m.provider->settings().weight;
+        if (m.current_weight > m_members[best].current_weight) best = i;
+      }
+      m_members[best].current_weight -= total;
+      ++m_members[best].in_flight;
+      m_members[best].breaker.on_send(t);
+      return best;
+    }
+    m_slot_freed.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  // Every provider of the role is open or disabled: say why, for the first of them.
+  const Member* first = nullptr;
+  int count = 0;
+  for (const auto& m : m_members) {
+    if (m.provider->settings().role != role) continue;
+    ++count;
+    if (first == nullptr) first = &m;
+  }
+  if (first == nullptr) {
+    return std::unexpected(ProviderError{
+        Kind::unreachable,
+        fmt::format("no provider has the {} role; add a [[providers]] table with role = \"{}\"",
+                    config::to_string(role), config::to_string(role))});
+  }
+  const auto& b = first->breaker;
+  const std::string why =
+      b.state(now()) == CircuitBreaker::State::disabled
+          ? fmt::format("{} is out for this run: {}", first->provider->settings().name,
+                        b.disabled_reason())
+          : fmt::format("{} is left alone for {:.0f} s after failing repeatedly: {}",
+                        first->provider->settings().name, b.open_until() - now(),
+                        first->last_error);
+  return std::unexpected(
+      ProviderError{Kind::unreachable, count > 1 ? fmt::format("all {} {} providers are down; {}",
+                                                               count, config::to_string(role), why)
+                                                 : why});
+}
+
+void Pool::release(std::size_t index, const std::expected<ChatResponse, ProviderError>& outcome) {
+  {
+    const std::lock_guard lock(m_mutex);
+    auto& m = m_members[index];
+    --m.in_flight;
+    if (outcome) {
+      m.breaker.on_success();
+    } else if (permanent_failure(outcome.error())) {
+      m.breaker.disable(outcome.error().message);
+    } else if (host_failure(outcome.error())) {
+      m.breaker.on_failure(now());
+      m.last_error = outcome.error().message;
+    } else {
+      m.breaker.on_success(); // the host answered: it is up, merely busy or unwilling
+    }
+  }
+  m_slot_freed.notify_all();
+}
+
+std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const ChatRequest& request) {
+  const auto serving = serving_role(role);
+  std::set<std::size_t> tried;
+  int retries = 0;
+  int attempts = 0;
+  for (;;) {
+    auto slot = acquire(serving, tried, request.cancel);
+    if (!slot) return std::unexpected(slot.error());
+    const auto index = *slot;
+    ++attempts;
+    auto outcome = m_members[index].provider->chat(request);
+    release(index, outcome);
+    const auto& name = m_members[index].provider->settings().name;
+    if (outcome) {
+      m_ledger.record_answer(index, role, *outcome);
+      return PoolAnswer{std::move(*outcome), name, attempts};
+    }
+    m_ledger.record_failure(index, role);
+    const auto& error = outcome.error();
+    if (!worth_another_provider(error)) return std::unexpected(error);
+    tried.insert(index);
+    if (has_untried(serving, tried)) {
+      spdlog::warn("{}: {}; trying another {} provider", name, error.message,
+                   config::to_string(serving));
+      continue;
+    }
+    if (!error.retryable || retries >= m_options.retry.max_retries) return std::unexpected(error);
+    const double jitter = m_options.jitter ? m_options.jitter() : [] {
+      thread_local std::mt19937 engine{std::random_device{}()};
+      return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+    }();
+    const double wait =
+        backoff_seconds(retries, error.retry_after_seconds, m_options.retry, jitter);
+    ++retries;
+    spdlog::info("{}: {}; retrying in {:.1f} s ({} of {})", name, error.message, wait, retries,
+                 m_options.retry.max_retries);
+    if (!sleep(wait, request.cancel))
+      return std::unexpected(ProviderError{Kind::cancelled, "cancelled"});
+    tried.clear();
+  }
+}
+
+} // namespace rlm::providers
