@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "config_command.hpp"
 #include "context.hpp"
+#include "doctor_command.hpp"
 #include "lua_command.hpp"
 
 #include "rlm/util/console.hpp"
@@ -32,6 +33,7 @@ Examples:
   RLM_LOG=debug rlm config show    more logging on stderr (or -v, -vv, -vvv)
   rlm lua --context big.log -e 'print(#grep("ERROR"))'
                                    run Lua in the sandbox model code runs in
+  rlm doctor                       check every provider: server, model, context, key
 
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
@@ -137,6 +139,7 @@ int run(int argc, char** argv) {
   CommandTable commands;
   setup_config(app, context, commands);
   setup_lua(app, context, commands);
+  setup_doctor(app, context, commands);
 
   try {
     app.parse(argc, argv);

@@ -33,7 +33,8 @@ and at most one fault:
       "truncate"         Ollama: prompt_eval_count far below the real prompt
 Every request is appended to --log as one JSON line: method, path, body, and whether an
 Authorization header came (its value is never written, only a SHA-256 of it, and, when the
-script has "expect_authorization", whether it matched that).
+script has "expect_authorization", whether it matched that). With "require_authorization",
+the OpenAI routes answer 401 (DeepSeek's body) to any other Authorization header.
 """
 import argparse
 import hashlib
@@ -82,7 +83,8 @@ class Script:
 
     def model(self, name):
         for m in self.data.get("models", []):
-            if m["name"] == name:
+            # As Ollama does, a name without a tag means ":latest".
+            if m["name"] == name or (":" not in name and m["name"] == name + ":latest"):
                 return m
         return None
 
@@ -100,6 +102,7 @@ def split_text(text, pieces):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-provider/1"
+    sys_version = ""  # the Server header is just "fake-provider/1"
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -121,6 +124,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with self.server.log_lock:
             with open(self.server.log_path, "a") as f:
                 f.write(json.dumps(entry) + "\n")
+
+    def refuse_key(self):
+        """With "require_authorization" in the script, OpenAI routes answer 401 as DeepSeek
+        does unless the Authorization header is exactly that value."""
+        required = self.server.script.data.get("require_authorization")
+        if required is None or self.headers.get("Authorization") == required:
+            return False
+        self.send_json(401, {"error": {"message": "Authentication Fails, Your api key is invalid",
+                                       "type": "authentication_error", "param": None,
+                                       "code": "invalid_request_error"}})
+        return True
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -196,7 +210,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       for m in script.data.get("models", [])]
             self.send_json(200, {"models": models})
         elif self.path in ("/v1/models", "/models"):
-            data = [{"id": m["name"], "object": "model", "owned_by": "fake"} for m in script.data.get("models", [])]
+            if self.refuse_key():
+                return
+            # As llama.cpp's server lists them (the trained context length under "meta"), or
+            # as vLLM does ("max_model_len") for models with "vllm": true.
+            def entry(m):
+                e = {"id": m["name"], "object": "model", "owned_by": "fake"}
+                if "context_length" in m:
+                    if m.get("vllm"):
+                        e["max_model_len"] = m["context_length"]
+                    else:
+                        e["meta"] = {"n_ctx_train": m["context_length"]}
+                return e
+            data = [entry(m) for m in script.data.get("models", [])]
             self.send_json(200, {"object": "list", "data": data})
         elif self.path in ("/", "/health"):
             self.send_json(200, {"status": "ok"})
@@ -222,6 +248,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/api/chat":
             return self.chat("ollama", body)
         if self.path in ("/v1/chat/completions", "/chat/completions"):
+            if self.refuse_key():
+                return
             return self.chat("openai", body)
         self.send_json(404, {"error": "404 page not found"})
 

@@ -1,0 +1,250 @@
+#include "rlm/providers/doctor.hpp"
+
+#include "http_errors.hpp"
+#include "streaming.hpp"
+
+#include "rlm/providers/ollama.hpp"
+#include "rlm/util/suggest.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace rlm::providers {
+
+namespace {
+
+using nlohmann::json;
+using Status = Finding::Status;
+
+bool is_ollama(const config::ProviderConfig& p) { return p.type == config::ProviderType::ollama; }
+
+std::string how_to_start(const config::ProviderConfig& p) {
+  switch (p.type) {
+  case config::ProviderType::ollama: return "start it with `ollama serve`, or fix base_url";
+  case config::ProviderType::deepseek: return "check the network and base_url";
+  case config::ProviderType::openai: break;
+  }
+  return "start the server (llama-server, vllm serve, LM Studio), or fix base_url";
+}
+
+struct Probe {
+  const config::ProviderConfig& p;
+  http::Transport& transport;
+  http::Timeouts timeouts;
+  std::string authorization; // "Authorization: Bearer ..." or empty; never printed
+
+  std::expected<http::Response, http::Failure> get(const std::string& path) const {
+    http::Request request;
+    request.url = p.base_url + path;
+    request.timeouts = timeouts;
+    if (!authorization.empty()) request.headers.push_back(authorization);
+    return transport.perform(request);
+  }
+};
+
+Finding key_finding(const config::ProviderConfig& p, const Environment& env) {
+  if (p.api_key_env.empty()) return {"key", Status::skipped, "-", "no key needed"};
+  const auto key = env(p.api_key_env);
+  if (key && !key->empty())
+    return {"key", Status::ok, "set", fmt::format("${} is set", p.api_key_env)};
+  if (p.type == config::ProviderType::deepseek) {
+    return {"key", Status::fail, "missing",
+            fmt::format("${} is not set; export {}=<your key> (DeepSeek's API needs one)",
+                        p.api_key_env, p.api_key_env)};
+  }
+  return {"key", Status::warn, "unset",
+          fmt::format("${} is not set; fine for a local server that needs no key, else export it",
+                      p.api_key_env)};
+}
+
+std::string server_failure(const config::ProviderConfig& p, const http::Failure& failure) {
+  if (failure.kind == http::Failure::Kind::connect)
+    return fmt::format("nothing answers at {}; {}", p.base_url, how_to_start(p));
+  return fmt::format("{} at {}; {}", failure.message, p.base_url, how_to_start(p));
+}
+
+// The names of the models a server lists; Ollama's /api/tags or OpenAI's /models.
+std::vector<std::string> model_names(const json& listing, bool ollama) {
+  std::vector<std::string> names;
+  const auto& items = listing.value(ollama ? "models" : "data", json::array());
+  if (!items.is_array()) return names;
+  for (const auto& m : items) {
+    if (!m.is_object()) continue;
+    const auto name = m.value(ollama ? "name" : "id", std::string());
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
+// Ollama's "qwen2.5:7b" and "qwen2.5:7b:latest"... and a bare name means ":latest".
+bool same_model(const std::string& wanted, const std::string& listed, bool ollama) {
+  if (wanted == listed) return true;
+  return ollama && wanted.find(':') == std::string::npos && listed == wanted + ":latest";
+}
+
+Finding model_finding(const config::ProviderConfig& p, const std::vector<std::string>& names) {
+  const bool ollama = is_ollama(p);
+  if (std::ranges::any_of(names, [&](const auto& n) { return same_model(p.model, n, ollama); }))
+    return {"model", Status::ok, "found", fmt::format("'{}' is available", p.model)};
+  std::string fix =
+      ollama ? fmt::format("pull it with: ollama pull {}", p.model)
+             : fmt::format("set model to one of the server's models (curl {}/models)", p.base_url);
+  std::vector<std::string_view> views(names.begin(), names.end());
+  if (const auto close = closest_match(p.model, views))
+    fix += fmt::format(", or did you mean '{}'?", *close);
+  return {"model", Status::fail, "missing",
+          fmt::format("'{}' is not among the {} models at {}; {}", p.model, names.size(),
+                      p.base_url, fix)};
+}
+
+// The context length an OpenAI-compatible /models entry reports: vLLM's max_model_len, or
+// llama.cpp's meta.n_ctx_train (what the model was trained for; the server may use less).
+std::optional<std::int64_t> listed_context(const json& listing, const std::string& model) {
+  for (const auto& m : listing.value("data", json::array())) {
+    if (!m.is_object() || m.value("id", std::string()) != model) continue;
+    if (m.contains("max_model_len") && m["max_model_len"].is_number_integer())
+      return m["max_model_len"].get<std::int64_t>();
+    if (m.contains("meta") && m["meta"].is_object() && m["meta"].contains("n_ctx_train") &&
+        m["meta"]["n_ctx_train"].is_number_integer())
+      return m["meta"]["n_ctx_train"].get<std::int64_t>();
+  }
+  return std::nullopt;
+}
+
+void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examination& out) {
+  const auto& p = probe.p;
+  const auto version = probe.get("/api/version");
+  if (!version) {
+    out.findings.push_back({"server", Status::fail, "down", server_failure(p, version.error())});
+    return;
+  }
+  if (version->status != 200) {
+    out.findings.push_back(
+        {"server", Status::fail, fmt::format("HTTP {}", version->status),
+         fmt::format("{}/api/version answered {}; is this an Ollama server? check base_url",
+                     p.base_url, version->status)});
+    return;
+  }
+  const auto v = json::parse(version->body, nullptr, false);
+  const auto number = v.is_object() ? v.value("version", std::string("?")) : std::string("?");
+  out.findings.push_back({"server", Status::ok, "Ollama " + number,
+                          fmt::format("Ollama {} answers at {}", number, p.base_url)});
+  const auto tags = probe.get("/api/tags");
+  if (!tags || tags->status != 200) {
+    out.findings.push_back(
+        {"model", Status::fail, "?",
+         fmt::format("{}/api/tags did not answer; the server is unwell", p.base_url)});
+    return;
+  }
+  const auto model = model_finding(p, model_names(json::parse(tags->body, nullptr, false), true));
+  out.findings.push_back(model);
+  if (model.status != Status::ok) return;
+  // The provider asks /api/show exactly as a run would.
+  http::Transport& transport = probe.transport;
+  OllamaProvider client(p, http, transport);
+  const auto length = client.context_length();
+  if (!length) {
+    out.findings.push_back({"context", Status::warn, "?", length.error().message});
+    return;
+  }
+  out.context_length = *length;
+  out.findings.push_back({"context", Status::ok, std::to_string(*length),
+                          fmt::format("{} tokens ({})", *length,
+                                      p.context_length ? "from the config" : "from /api/show")});
+}
+
+void examine_openai(const Probe& probe, Examination& out) {
+  const auto& p = probe.p;
+  const auto models = probe.get("/models");
+  if (!models) {
+    out.findings.push_back({"server", Status::fail, "down", server_failure(p, models.error())});
+    return;
+  }
+  const auto server = [&] {
+    const auto it = models->headers.find("server");
+    std::string name = it == models->headers.end() ? "reachable" : it->second;
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    return name.substr(0, 24);
+  }();
+  if (models->status == 401 || models->status == 403) {
+    out.findings.push_back({"server", Status::ok, server, fmt::format("{} answers", p.base_url)});
+    auto& key = out.findings.front();
+    if (key.status != Status::fail)
+      key = {"key", Status::fail, "rejected",
+             fmt::format("{} rejected the key from ${} ({}); check the key", p.base_url,
+                         p.api_key_env.empty() ? "(none)" : p.api_key_env, models->status)};
+    return;
+  }
+  if (models->status != 200) {
+    out.findings.push_back(
+        {"server", Status::fail, fmt::format("HTTP {}", models->status),
+         fmt::format("{}/models answered {}; check base_url (OpenAI-compatible servers usually "
+                     "end in /v1)",
+                     p.base_url, models->status)});
+    return;
+  }
+  out.findings.push_back({"server", Status::ok, server, fmt::format("{} answers", p.base_url)});
+  const auto listing = json::parse(models->body, nullptr, false);
+  const auto model = model_finding(p, model_names(listing, false));
+  out.findings.push_back(model);
+  if (model.status != Status::ok) return;
+  if (p.context_length) {
+    out.context_length = *p.context_length;
+    out.findings.push_back({"context", Status::ok, std::to_string(*p.context_length),
+                            fmt::format("{} tokens (from the config)", *p.context_length)});
+  } else if (const auto listed = listed_context(listing, p.model)) {
+    out.context_length = *listed;
+    out.findings.push_back({"context", Status::ok, std::to_string(*listed),
+                            fmt::format("{} tokens (from /models)", *listed)});
+  } else {
+    out.findings.push_back({"context", Status::warn, "?",
+                            "the server does not say; set context_length in the [[providers]] "
+                            "table so rlm can size prompts"});
+  }
+}
+
+} // namespace
+
+const char* to_string(Finding::Status status) {
+  switch (status) {
+  case Status::ok: return "ok";
+  case Status::warn: return "warn";
+  case Status::fail: return "fail";
+  case Status::skipped: return "skipped";
+  }
+  return "?";
+}
+
+bool Examination::usable() const {
+  return std::ranges::none_of(findings, [](const auto& f) { return f.status == Status::fail; });
+}
+
+const Finding& Examination::finding(std::string_view check) const {
+  static const Finding not_checked{"", Status::skipped, "?", "not checked"};
+  for (const auto& f : findings) {
+    if (f.check == check) return f;
+  }
+  return not_checked;
+}
+
+Examination examine(const config::ProviderConfig& provider, const config::HttpSettings& http,
+                    http::Transport& transport, const Environment& env) {
+  Examination out;
+  out.provider = &provider;
+  out.findings.push_back(key_finding(provider, env));
+  Probe probe{provider, transport, timeouts_from(http), {}};
+  if (!provider.api_key_env.empty()) {
+    if (const auto key = env(provider.api_key_env); key && !key->empty())
+      probe.authorization = "Authorization: Bearer " + *key;
+  }
+  if (is_ollama(provider)) {
+    examine_ollama(probe, http, out);
+  } else {
+    examine_openai(probe, out);
+  }
+  return out;
+}
+
+} // namespace rlm::providers
