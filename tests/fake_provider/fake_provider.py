@@ -103,6 +103,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-provider/1"
     sys_version = ""  # the Server header is just "fake-provider/1"
+    # Headers and body go out as separate writes; with Nagle's algorithm on, the second
+    # waits for the client's delayed ACK (40 ms). Real servers (Go, C++) set TCP_NODELAY.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -365,6 +368,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default listen backlog of 5 drops bursts of connections
 
     def __init__(self, script, log_path):
         super().__init__(("127.0.0.1", 0), Handler)

@@ -1,0 +1,94 @@
+// Provider costs against the fake server on 127.0.0.1: sub-call fan-out through the pool
+// (64 requests, 200 ms each, 16 at a time: ideally 0.8 s), and the client's own overhead
+// per request on loopback (CPU time of the calling thread, which runs curl, parsing and
+// accounting; the server's time is excluded).
+#include "fake_provider.hpp"
+#include "rlm/http/curl_transport.hpp"
+#include "rlm/providers/factory.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+namespace {
+
+using nlohmann::json;
+using namespace rlm;
+
+config::ProviderConfig provider_at(const std::string& url, config::ProviderType type,
+                                   std::int64_t concurrency) {
+  config::ProviderConfig p;
+  p.type = type;
+  p.name = "fake";
+  p.base_url = type == config::ProviderType::ollama ? url : url + "/v1";
+  p.model = "m";
+  p.context_length = 32768;
+  p.max_concurrency = concurrency;
+  return p;
+}
+
+std::optional<std::string> no_env(std::string_view) { return std::nullopt; }
+
+// 64 sub-calls through the pool, 16 worker threads, each reply taking 200 ms.
+void BM_FanOut64Requests200msAtConcurrency16(benchmark::State& state) {
+  testing::FakeProvider server(
+      json{{"models", {{{"name", "m"}}}}, {"default", {{"text", "answer"}, {"latency_ms", 200}}}});
+  http::CurlTransport transport;
+  config::Config cfg;
+  cfg.providers = {provider_at(server.base_url(), config::ProviderType::ollama, 16)};
+  auto pool = providers::make_pool(cfg, transport, no_env);
+  for (auto _ : state) {
+    std::atomic<int> next{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 16; ++w) {
+      workers.emplace_back([&] {
+        while (next.fetch_add(1) < 64) {
+          providers::ChatRequest request;
+          request.messages = {{"user", "summarise this part"}};
+          if (!pool->chat(config::Role::sub, request)) ++failed;
+        }
+      });
+    }
+    for (auto& t : workers) t.join();
+    if (failed > 0) state.SkipWithError("some requests failed");
+  }
+  state.counters["ideal_s"] = 0.8;
+}
+BENCHMARK(BM_FanOut64Requests200msAtConcurrency16)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
+
+// One request at a time with no server latency: what a call costs rlm itself.
+void BM_RequestOverhead(benchmark::State& state) {
+  const auto type = static_cast<config::ProviderType>(state.range(0));
+  const bool stream = state.range(1) != 0;
+  testing::FakeProvider server(
+      json{{"models", {{{"name", "m"}}}},
+           {"default", {{"text", std::string(400, 'x')}, {"chunks", 20}}}});
+  http::CurlTransport transport;
+  config::Config cfg;
+  cfg.providers = {provider_at(server.base_url(), type, 4)};
+  auto pool = providers::make_pool(cfg, transport, no_env);
+  providers::ChatRequest request;
+  request.messages = {{"system", std::string(2000, 's')}, {"user", std::string(8000, 'u')}};
+  request.stream = stream;
+  for (auto _ : state) {
+    auto answer = pool->chat(config::Role::sub, request);
+    if (!answer) state.SkipWithError(answer.error().message.c_str());
+    benchmark::DoNotOptimize(answer);
+  }
+  state.SetLabel(fmt::format("{} {}", type == config::ProviderType::ollama ? "ollama" : "openai",
+                             stream ? "stream (20 chunks)" : "whole"));
+}
+BENCHMARK(BM_RequestOverhead)
+    ->Args({static_cast<int>(config::ProviderType::ollama), 1})
+    ->Args({static_cast<int>(config::ProviderType::ollama), 0})
+    ->Args({static_cast<int>(config::ProviderType::openai), 1})
+    ->Args({static_cast<int>(config::ProviderType::openai), 0})
+    ->Unit(benchmark::kMicrosecond);
+
+} // namespace
