@@ -137,7 +137,9 @@ int run_doctor(const Context& context, const DoctorOptions& options) {
   const auto root = judge(config::Role::root, exams);
   const auto sub = judge(config::Role::sub, exams);
   if (options.json) {
-    write_stdout(to_json(exams, root, sub).dump(2) + "\n");
+    write_stdout(
+        to_json(exams, root, sub).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n");
   } else {
     const auto& source = effective.source;
     std::string out = fmt::format(

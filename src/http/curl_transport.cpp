@@ -39,12 +39,17 @@ struct Transfer {
   Clock::time_point last_progress;
   bool idle_timeout = false;
   bool cancelled = false;
+  bool too_large = false;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto& t = *static_cast<Transfer*>(user);
   const std::string_view piece(data, size * count);
   t.response->bytes += piece.size();
+  if (t.response->bytes > t.request->max_body_bytes) {
+    t.too_large = true;
+    return 0; // aborts the transfer: a server must not fill our memory
+  }
   if (!t.request->is_progress || t.request->is_progress(piece)) t.last_progress = Clock::now();
   // Headers are complete once the body starts: an error reply's body goes to
   // Response::body for the caller's message, never into a stream parser.
@@ -99,6 +104,12 @@ Failure classify(CURLcode code, const Transfer& t, const Request& request, const
   const bool data = t.response->bytes > 0;
   const std::string where = request.url;
   const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+  if (t.too_large) {
+    return {Failure::Kind::other,
+            fmt::format("the reply from {} passed {} MiB and was abandoned", where,
+                        request.max_body_bytes >> 20),
+            data};
+  }
   if (t.cancelled)
     return {Failure::Kind::cancelled, fmt::format("request to {} cancelled", where), data};
   if (t.idle_timeout) {

@@ -26,8 +26,14 @@ bool CircuitBreaker::may_recover(double now) const {
   return s == State::closed || s == State::half_open;
 }
 
-void CircuitBreaker::on_send(double now) {
-  if (state(now) == State::half_open) m_trial_in_flight = true;
+bool CircuitBreaker::on_send(double now) {
+  if (state(now) != State::half_open) return false;
+  m_trial_in_flight = true;
+  return true;
+}
+
+void CircuitBreaker::on_abandon(bool trial) {
+  if (trial) m_trial_in_flight = false;
 }
 
 void CircuitBreaker::on_success() {
@@ -36,11 +42,10 @@ void CircuitBreaker::on_success() {
   m_trial_in_flight = false;
 }
 
-void CircuitBreaker::on_failure(double now) {
-  const bool trial_failed = m_trial_in_flight;
-  m_trial_in_flight = false;
+void CircuitBreaker::on_failure(double now, bool trial) {
+  if (trial) m_trial_in_flight = false;
   ++m_failures;
-  if (m_trips > 0 && !trial_failed) return; // already open: a straggler's failure adds nothing
+  if (m_trips > 0 && !trial) return; // already open: a straggler's failure adds nothing
   if (m_trips == 0 && m_failures < m_settings.failure_threshold) return;
   // A failed trial reopens at once, for twice as long: the host was given its chance.
   const double cooldown = std::min(m_settings.cooldown_seconds * std::pow(2.0, m_trips),

@@ -4,6 +4,7 @@
 #include "streaming.hpp"
 
 #include "rlm/providers/ollama.hpp"
+#include "rlm/util/display.hpp"
 #include "rlm/util/suggest.hpp"
 
 #include <fmt/format.h>
@@ -19,6 +20,23 @@ using nlohmann::json;
 using Status = Finding::Status;
 
 bool is_ollama(const config::ProviderConfig& p) { return p.type == config::ProviderType::ollama; }
+
+// A probe reads replies from servers it does not trust: a listing is small, and anything
+// odd in it (not JSON, wrong types) is read as absent, never as an exception.
+constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
+
+std::string string_at(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& array_at(const json& object, const char* key) {
+  static const json empty = json::array();
+  if (!object.is_object()) return empty;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : empty;
+}
 
 std::string how_to_start(const config::ProviderConfig& p) {
   switch (p.type) {
@@ -39,6 +57,7 @@ struct Probe {
     http::Request request;
     request.url = p.base_url + path;
     request.timeouts = timeouts;
+    request.max_body_bytes = k_max_probe_bytes;
     if (!authorization.empty()) request.headers.push_back(authorization);
     return transport.perform(request);
   }
@@ -68,11 +87,8 @@ std::string server_failure(const config::ProviderConfig& p, const http::Failure&
 // The names of the models a server lists; Ollama's /api/tags or OpenAI's /models.
 std::vector<std::string> model_names(const json& listing, bool ollama) {
   std::vector<std::string> names;
-  const auto& items = listing.value(ollama ? "models" : "data", json::array());
-  if (!items.is_array()) return names;
-  for (const auto& m : items) {
-    if (!m.is_object()) continue;
-    const auto name = m.value(ollama ? "name" : "id", std::string());
+  for (const auto& m : array_at(listing, ollama ? "models" : "data")) {
+    const auto name = string_at(m, ollama ? "name" : "id");
     if (!name.empty()) names.push_back(name);
   }
   return names;
@@ -102,8 +118,8 @@ Finding model_finding(const config::ProviderConfig& p, const std::vector<std::st
 // The context length an OpenAI-compatible /models entry reports: vLLM's max_model_len, or
 // llama.cpp's meta.n_ctx_train (what the model was trained for; the server may use less).
 std::optional<std::int64_t> listed_context(const json& listing, const std::string& model) {
-  for (const auto& m : listing.value("data", json::array())) {
-    if (!m.is_object() || m.value("id", std::string()) != model) continue;
+  for (const auto& m : array_at(listing, "data")) {
+    if (string_at(m, "id") != model) continue;
     if (m.contains("max_model_len") && m["max_model_len"].is_number_integer())
       return m["max_model_len"].get<std::int64_t>();
     if (m.contains("meta") && m["meta"].is_object() && m["meta"].contains("n_ctx_train") &&
@@ -127,8 +143,8 @@ void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examin
                      p.base_url, version->status)});
     return;
   }
-  const auto v = json::parse(version->body, nullptr, false);
-  const auto number = v.is_object() ? v.value("version", std::string("?")) : std::string("?");
+  auto number = printable(string_at(json::parse(version->body, nullptr, false), "version"), 24);
+  if (number.empty()) number = "?";
   out.findings.push_back({"server", Status::ok, "Ollama " + number,
                           fmt::format("Ollama {} answers at {}", number, p.base_url)});
   const auto tags = probe.get("/api/tags");
@@ -164,9 +180,7 @@ void examine_openai(const Probe& probe, Examination& out) {
   }
   const auto server = [&] {
     const auto it = models->headers.find("server");
-    std::string name = it == models->headers.end() ? "reachable" : it->second;
-    while (!name.empty() && name.back() == ' ') name.pop_back();
-    return name.substr(0, 24);
+    return it == models->headers.end() ? std::string("reachable") : printable(it->second, 24);
   }();
   if (models->status == 401 || models->status == 403) {
     out.findings.push_back({"server", Status::ok, server, fmt::format("{} answers", p.base_url)});
@@ -239,10 +253,18 @@ Examination examine(const config::ProviderConfig& provider, const config::HttpSe
     if (const auto key = env(provider.api_key_env); key && !key->empty())
       probe.authorization = "Authorization: Bearer " + *key;
   }
-  if (is_ollama(provider)) {
-    examine_ollama(probe, http, out);
-  } else {
-    examine_openai(probe, out);
+  try {
+    if (is_ollama(provider)) {
+      examine_ollama(probe, http, out);
+    } else {
+      examine_openai(probe, out);
+    }
+  } catch (const std::exception& error) {
+    // A reply no check expected; the provider cannot be trusted to work.
+    out.findings.push_back({"server", Status::fail, "odd reply",
+                            fmt::format("{} sent a reply rlm could not read ({}); check that "
+                                        "base_url points at the right kind of server",
+                                        provider.base_url, printable(error.what(), 200))});
   }
   return out;
 }

@@ -33,6 +33,19 @@ bool permanent_failure(const ProviderError& error) {
          error.kind == Kind::model_not_found;
 }
 
+// A provider's chat, with any exception (a reply shaped in a way no parser expected) turned
+// into a protocol error, so the slot it holds is always released.
+std::expected<ChatResponse, ProviderError> call(Provider& provider, const ChatRequest& request) {
+  try {
+    return provider.chat(request);
+  } catch (const std::exception& error) {
+    return std::unexpected(ProviderError{Kind::protocol,
+                                         fmt::format("{} sent a reply rlm could not read: {}",
+                                                     provider.settings().name, error.what()),
+                                         true});
+  }
+}
+
 } // namespace
 
 bool worth_another_provider(const ProviderError& error) {
@@ -94,9 +107,9 @@ bool Pool::has_untried(config::Role role, const std::set<std::size_t>& tried) co
   return false;
 }
 
-std::expected<std::size_t, ProviderError> Pool::acquire(config::Role role,
-                                                        const std::set<std::size_t>& tried,
-                                                        const std::atomic<bool>* cancel) {
+std::expected<Pool::Slot, ProviderError> Pool::acquire(config::Role role,
+                                                       const std::set<std::size_t>& tried,
+                                                       const std::atomic<bool>* cancel) {
   std::unique_lock lock(m_mutex);
   for (;;) {
     if (cancel != nullptr && cancel->load())
@@ -130,8 +143,7 @@ std::expected<std::size_t, ProviderError> Pool::acquire(config::Role role,
       }
       m_members[best].current_weight -= total;
       ++m_members[best].in_flight;
-      m_members[best].breaker.on_send(t);
-      return best;
+      return Slot{best, m_members[best].breaker.on_send(t)};
     }
     m_slot_freed.wait_for(lock, std::chrono::milliseconds(50));
   }
@@ -163,17 +175,19 @@ std::expected<std::size_t, ProviderError> Pool::acquire(config::Role role,
                                                  : why});
 }
 
-void Pool::release(std::size_t index, const std::expected<ChatResponse, ProviderError>& outcome) {
+void Pool::release(Slot slot, const std::expected<ChatResponse, ProviderError>& outcome) {
   {
     const std::lock_guard lock(m_mutex);
-    auto& m = m_members[index];
+    auto& m = m_members[slot.index];
     --m.in_flight;
     if (outcome) {
       m.breaker.on_success();
+    } else if (outcome.error().kind == Kind::cancelled) {
+      m.breaker.on_abandon(slot.trial); // says nothing about the host
     } else if (permanent_failure(outcome.error())) {
       m.breaker.disable(outcome.error().message);
     } else if (host_failure(outcome.error())) {
-      m.breaker.on_failure(now());
+      m.breaker.on_failure(now(), slot.trial);
       m.last_error = outcome.error().message;
     } else {
       m.breaker.on_success(); // the host answered: it is up, merely busy or unwilling
@@ -190,10 +204,10 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
   for (;;) {
     auto slot = acquire(serving, tried, request.cancel);
     if (!slot) return std::unexpected(slot.error());
-    const auto index = *slot;
+    const auto index = slot->index;
     ++attempts;
-    auto outcome = m_members[index].provider->chat(request);
-    release(index, outcome);
+    auto outcome = call(*m_members[index].provider, request);
+    release(*slot, outcome);
     const auto& name = m_members[index].provider->settings().name;
     if (outcome) {
       m_ledger.record_answer(index, role, *outcome);

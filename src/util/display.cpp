@@ -31,6 +31,14 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   std::string out;
   for (const char c : text) {
     if (out.size() >= max_bytes) {
+      // Never end inside a UTF-8 character: drop a partial sequence at the cut.
+      std::size_t keep = out.size();
+      while (keep > 0 && (static_cast<unsigned char>(out[keep - 1]) & 0xC0) == 0x80) --keep;
+      if (keep > 0 && static_cast<unsigned char>(out[keep - 1]) >= 0xC0) {
+        const auto lead = static_cast<unsigned char>(out[keep - 1]);
+        const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+        if (out.size() - (keep - 1) < length) out.resize(keep - 1);
+      }
       out += "...";
       break;
     }

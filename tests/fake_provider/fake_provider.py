@@ -10,6 +10,7 @@ answers from a script, injects faults, records every request, and stops by itsel
 The script is JSON:
     {"models": [{"name": "qwen2.5:7b", "context_length": 32768}],
      "version": "0.6.8",
+     "listing_body": "...",           # /api/tags and /v1/models answer this text instead
      "replies": [RULE, ...],          # first rule that matches a chat request answers it
      "default": {"text": "..."}}      # when no rule matches
 A RULE has "match" (all given conditions must hold):
@@ -207,6 +208,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         script = self.server.script
         if self.path == "/api/version":
             self.send_json(200, {"version": script.data.get("version", "0.6.8")})
+        elif self.path in ("/api/tags", "/v1/models") and "listing_body" in script.data:
+            # A listing that is not what the API promises (HTML from a proxy, wrong types).
+            body = script.data["listing_body"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif self.path == "/api/tags":
             models = [{"name": m["name"], "model": m["name"], "size": 4_000_000_000,
                        "details": {"family": "qwen2", "parameter_size": "7.6B"}}

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <map>
@@ -34,6 +35,8 @@ struct Request {
   // do not); when empty, every byte counts.
   std::function<bool(std::string_view)> is_progress;
   const std::atomic<bool>* cancel = nullptr; // set it to abort the request
+  // A reply body (streamed or not) larger than this is abandoned: Failure::Kind::other.
+  std::uint64_t max_body_bytes = 64ULL << 20;
 };
 
 struct Response {

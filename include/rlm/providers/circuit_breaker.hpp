@@ -26,10 +26,14 @@ public:
   // Whether a request could go out later without a new failure: closed, or half-open with
   // its trial in flight. False when open or disabled.
   bool may_recover(double now) const;
-  // The caller sends a request it was allowed; takes the trial slot when half-open.
-  void on_send(double now);
+  // The caller sends a request it was allowed; returns true when that request is the
+  // half-open trial. The outcome must be reported with the same flag.
+  bool on_send(double now);
   void on_success();
-  void on_failure(double now);
+  void on_failure(double now, bool trial);
+  // The request ended without saying anything about the host (cancelled): only the trial
+  // slot is freed.
+  void on_abandon(bool trial);
   // Out for the rest of the run; `reason` is the one-line error that caused it.
   void disable(std::string reason);
 

@@ -60,11 +60,15 @@ private:
     std::string last_error;
   };
 
+  struct Slot {
+    std::size_t index = 0;
+    bool trial = false; // the circuit breaker's half-open trial
+  };
   // Takes a slot on a provider of `role`, preferring ones not in `tried`; waits while all
   // that could take the call are busy. An error when none can.
-  std::expected<std::size_t, ProviderError>
-  acquire(config::Role role, const std::set<std::size_t>& tried, const std::atomic<bool>* cancel);
-  void release(std::size_t index, const std::expected<ChatResponse, ProviderError>& outcome);
+  std::expected<Slot, ProviderError> acquire(config::Role role, const std::set<std::size_t>& tried,
+                                             const std::atomic<bool>* cancel);
+  void release(Slot slot, const std::expected<ChatResponse, ProviderError>& outcome);
   bool has_untried(config::Role role, const std::set<std::size_t>& tried) const;
   bool sleep(double seconds, const std::atomic<bool>* cancel) const;
   double now() const;

@@ -42,6 +42,19 @@ TEST(CurlTransport, GetsABodyStatusAndHeaders) {
   EXPECT_EQ(response->headers.at("content-type"), "application/json; charset=utf-8");
 }
 
+TEST(CurlTransport, AReplyLargerThanTheLimitIsAbandoned) {
+  testing::FakeProvider server(json{{"default", {{"text", std::string(200'000, 'x')}}}});
+  CurlTransport transport;
+  for (const bool stream : {false, true}) {
+    auto request = post_chat(server.base_url(), stream);
+    request.max_body_bytes = 64 * 1024;
+    if (stream) request.on_data = [](std::string_view) { return true; };
+    const auto response = transport.perform(request);
+    ASSERT_FALSE(response) << "stream " << stream;
+    EXPECT_THAT(response.error().message, HasSubstr("was abandoned"));
+  }
+}
+
 TEST(CurlTransport, PostsAndStreamsPiecesAsTheyArrive) {
   testing::FakeProvider server;
   CurlTransport transport;

@@ -43,6 +43,10 @@ public:
     {
       const std::lock_guard lock(mutex);
       ++calls;
+      if (std::exchange(throw_next, false)) {
+        --in_flight;
+        throw nlohmann::json::type_error::create(302, "type must be string, but is null", nullptr);
+      }
       if (!outcomes.empty()) {
         failure = outcomes.front();
         outcomes.pop_front();
@@ -61,6 +65,7 @@ public:
   std::mutex mutex;
   std::deque<ProviderError> outcomes;
   int calls = 0;
+  bool throw_next = false; // the next call throws, as a parser meeting an odd reply would
   std::atomic<int> in_flight{0};
   std::atomic<int> max_seen{0};
   std::chrono::milliseconds delay{0};
@@ -223,17 +228,48 @@ TEST(Pool, CircuitOpensAfterThreeFailuresAndCallsFailFastUntilTheCooldownEnds) {
 
 TEST(Pool, AFailedTrialReopensTheCircuitForTwiceAsLong) {
   CircuitBreaker breaker;
-  for (int i = 0; i < 3; ++i) breaker.on_failure(0);
+  for (int i = 0; i < 3; ++i) breaker.on_failure(0, false);
   EXPECT_EQ(breaker.state(5), CircuitBreaker::State::open);
   EXPECT_TRUE(breaker.allows(10));
-  breaker.on_send(10);
+  EXPECT_TRUE(breaker.on_send(10));
   EXPECT_FALSE(breaker.allows(10)); // one trial at a time
   EXPECT_TRUE(breaker.may_recover(10));
-  breaker.on_failure(10);
+  breaker.on_failure(10, true);
   EXPECT_EQ(breaker.state(29), CircuitBreaker::State::open);
   EXPECT_EQ(breaker.state(30), CircuitBreaker::State::half_open);
   breaker.on_success();
   EXPECT_EQ(breaker.state(30), CircuitBreaker::State::closed);
+}
+
+TEST(Pool, AStragglersFailureNeitherEndsTheTrialNorDoublesTheCooldown) {
+  CircuitBreaker breaker;
+  for (int i = 0; i < 3; ++i) breaker.on_failure(0, false);
+  EXPECT_TRUE(breaker.on_send(10));
+  breaker.on_failure(10, false);    // a request sent before the circuit opened
+  EXPECT_FALSE(breaker.allows(10)); // the trial is still out
+  EXPECT_EQ(breaker.state(10), CircuitBreaker::State::half_open);
+  breaker.on_success();
+  EXPECT_EQ(breaker.state(10), CircuitBreaker::State::closed);
+}
+
+TEST(Pool, ACancelledTrialFreesTheTrialWithoutClosingTheCircuit) {
+  CircuitBreaker breaker;
+  for (int i = 0; i < 3; ++i) breaker.on_failure(0, false);
+  EXPECT_TRUE(breaker.on_send(10));
+  breaker.on_abandon(true);
+  EXPECT_EQ(breaker.state(10), CircuitBreaker::State::half_open);
+  EXPECT_TRUE(breaker.allows(10)); // another trial may go
+}
+
+TEST(Pool, AProviderThatThrowsIsAProtocolErrorAndItsSlotIsFreed) {
+  Fixture f;
+  auto* a = f.add("a", config::Role::root, 1, 1);
+  a->throw_next = true;
+  const auto first = f.chat();
+  ASSERT_TRUE(first) << first.error().message; // retried on the same provider, which answers
+  EXPECT_EQ(a->calls, 2);
+  EXPECT_EQ(f.pool().usage().providers[0].tally.failures, 1);
+  ASSERT_TRUE(f.chat()); // the one slot is free again
 }
 
 TEST(Pool, BusyOrRateLimitedHostsDoNotTripTheBreaker) {
@@ -272,6 +308,7 @@ TEST(Pool, HonoursEachProvidersConcurrencyLimit) {
   auto* a = f.add("a", config::Role::root, 1, 2);
   auto* b = f.add("b", config::Role::root, 1, 3);
   a->delay = b->delay = std::chrono::milliseconds(30);
+  (void)f.pool(); // built once, before the threads share it
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 20; ++i) threads.emplace_back([&] { ok += f.chat() ? 1 : 0; });
