@@ -2,6 +2,7 @@
 // "rlm: error: ..." line on stderr and a documented exit code (docs/cli.md).
 #include "rlm/cli/app.hpp"
 
+#include "ask_command.hpp"
 #include "command.hpp"
 #include "config_command.hpp"
 #include "context.hpp"
@@ -27,6 +28,8 @@ namespace {
 
 constexpr const char* k_examples = R"(
 Examples:
+  rlm ask --context big.log "Which service failed first?"
+  cat doc.txt | rlm ask "Summarise the decisions"
   rlm config show                  the configuration in force, and where each value came from
   rlm config check rlm.toml        validate a config file (exit 2 on any error)
   rlm --config my.toml config show use a config file other than the default lookup
@@ -137,6 +140,7 @@ int run(int argc, char** argv) {
   app.fallthrough(); // global options work after the subcommand too
 
   CommandTable commands;
+  setup_ask(app, context, commands);
   setup_config(app, context, commands);
   setup_lua(app, context, commands);
   setup_doctor(app, context, commands);

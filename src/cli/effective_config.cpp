@@ -41,4 +41,14 @@ EffectiveConfig load_effective_config(const Context& context) {
   return {std::move(result.config), std::move(source)};
 }
 
+lua::Limits sandbox_limits(const config::SandboxSettings& s) {
+  lua::Limits limits;
+  limits.cell_timeout_seconds = s.cell_timeout_seconds;
+  limits.memory_limit_bytes = s.memory_limit_mb << 20;
+  limits.max_output_bytes = s.max_output_bytes;
+  limits.max_source_bytes = s.max_source_bytes;
+  limits.max_error_bytes = s.max_error_bytes;
+  return limits;
+}
+
 } // namespace rlm::cli

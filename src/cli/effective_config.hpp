@@ -6,6 +6,7 @@
 #include "rlm/config/config.hpp"
 #include "rlm/config/diagnostic.hpp"
 #include "rlm/config/locate.hpp"
+#include "rlm/lua/limits.hpp"
 
 #include <vector>
 
@@ -23,5 +24,8 @@ EffectiveConfig load_effective_config(const Context& context);
 // Prints each diagnostic on its own line to stderr, "rlm: error: ..." or "rlm: warning: ...";
 // warnings only unless `quiet`.
 void print_diagnostics(const std::vector<config::Diagnostic>& diagnostics, bool quiet);
+
+// The REPL's limits from the config's [sandbox] table.
+lua::Limits sandbox_limits(const config::SandboxSettings& sandbox);
 
 } // namespace rlm::cli

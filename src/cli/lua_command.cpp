@@ -31,12 +31,10 @@ struct LuaOptions {
 };
 
 lua::Limits limits_for(const config::SandboxSettings& s, const LuaOptions& o) {
-  lua::Limits limits;
+  auto limits = sandbox_limits(s);
   limits.cell_timeout_seconds = o.timeout_seconds.value_or(s.cell_timeout_seconds);
   limits.memory_limit_bytes = o.memory_mb.value_or(s.memory_limit_mb) << 20;
   limits.max_output_bytes = o.max_output_bytes.value_or(s.max_output_bytes);
-  limits.max_source_bytes = s.max_source_bytes;
-  limits.max_error_bytes = s.max_error_bytes;
   return limits;
 }
 
@@ -58,6 +56,7 @@ ExitCode exit_code_for(const lua::CellError& error) {
   case lua::CellError::Kind::syntax:
   case lua::CellError::Kind::runtime:
   case lua::CellError::Kind::crashed: break;
+  case lua::CellError::Kind::interrupted: return ExitCode::interrupted;
   }
   return ExitCode::script;
 }

@@ -137,11 +137,21 @@ void DocumentSet::add_text(const std::string& name, std::string_view text) {
 
 std::string DocumentSet::read(std::size_t index, std::uint64_t max_bytes) const {
   const auto& info = m_documents.at(index);
-  std::string out(static_cast<std::size_t>(std::min(info.bytes, max_bytes)), '\0');
+  return read_at(info.offset, std::min(info.bytes, max_bytes));
+}
+
+std::string DocumentSet::read_tail(std::size_t index, std::uint64_t max_bytes) const {
+  const auto& info = m_documents.at(index);
+  const auto n = std::min(info.bytes, max_bytes);
+  return read_at(info.offset + info.bytes - n, n);
+}
+
+std::string DocumentSet::read_at(std::uint64_t offset, std::uint64_t bytes) const {
+  std::string out(static_cast<std::size_t>(bytes), '\0');
   std::size_t done = 0;
   while (done < out.size()) {
     const auto got =
-        ::pread(m_fd, out.data() + done, out.size() - done, static_cast<off_t>(info.offset + done));
+        ::pread(m_fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     done += static_cast<std::size_t>(got);

@@ -12,6 +12,7 @@ const char* to_string(CellError::Kind kind) {
   case CellError::Kind::memory: return "memory";
   case CellError::Kind::too_large: return "too_large";
   case CellError::Kind::crashed: return "crashed";
+  case CellError::Kind::interrupted: return "interrupted";
   }
   return "?";
 }

@@ -35,16 +35,19 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Waits until `fd` is readable or `deadline` passes; false on timeout.
-bool wait_readable(int fd, Clock::time_point deadline) {
+enum class Wait { ready, timeout, cancelled };
+
+// Waits until `fd` is readable, `deadline` passes, or `cancel` is set.
+Wait wait_readable(int fd, Clock::time_point deadline, const std::atomic<bool>* cancel) {
   for (;;) {
+    if (cancel != nullptr && cancel->load()) return Wait::cancelled;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) return false;
+    if (left <= 0) return Wait::timeout;
     pollfd p{fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (ready > 0) return true;
-    if (ready < 0 && errno != EINTR) return true; // let the read report it
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
+    if (ready > 0) return Wait::ready;
+    if (ready < 0 && errno != EINTR) return Wait::ready; // let the read report it
   }
 }
 
@@ -161,7 +164,8 @@ void Session::start_worker() {
       Clock::now() + std::chrono::seconds(60) +
       std::chrono::milliseconds(m_documents.total_bytes() / 10'000); // 10 MB/s at worst
   std::optional<json> ready;
-  if (wait_readable(m_socket, deadline)) ready = protocol::receive(m_socket);
+  if (wait_readable(m_socket, deadline, nullptr) == Wait::ready)
+    ready = protocol::receive(m_socket);
   if (!ready || ready->value("type", "") != "ready") {
     const auto why =
         ready ? ready->value("message", "it did not start") : std::string("it did not answer");
@@ -226,7 +230,14 @@ CellResult Session::run(std::string_view code) {
     return lost_worker(CellError::Kind::crashed, "the REPL process was gone; it was restarted", 0);
   }
   for (;;) {
-    if (!wait_readable(m_socket, deadline)) {
+    const auto waited_for = wait_readable(m_socket, deadline, m_options.cancel);
+    if (waited_for == Wait::cancelled) {
+      ::kill(m_pid, SIGKILL);
+      return lost_worker(CellError::Kind::interrupted,
+                         "interrupted: the cell was stopped and the REPL restarted",
+                         seconds_since(started));
+    }
+    if (waited_for == Wait::timeout) {
       ::kill(m_pid, SIGKILL);
       return lost_worker(
           CellError::Kind::timeout,

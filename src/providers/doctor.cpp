@@ -143,9 +143,11 @@ void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examin
                      p.base_url, version->status)});
     return;
   }
-  auto number = printable(string_at(json::parse(version->body, nullptr, false), "version"), 24);
-  if (number.empty()) number = "?";
-  out.findings.push_back({"server", Status::ok, "Ollama " + number,
+  const auto reported =
+      printable(string_at(json::parse(version->body, nullptr, false), "version"), 24);
+  // Built, not assigned: GCC 12 warns falsely (-Wrestrict) on string = "literal" at -O2.
+  const std::string number = reported.empty() ? std::string(1, '?') : reported;
+  out.findings.push_back({"server", Status::ok, fmt::format("Ollama {}", number),
                           fmt::format("Ollama {} answers at {}", number, p.base_url)});
   const auto tags = probe.get("/api/tags");
   if (!tags || tags->status != 200) {

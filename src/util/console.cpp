@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 
 namespace rlm {
 
@@ -27,6 +28,15 @@ void write_stderr_line(std::string_view level, std::string_view message) {
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }
+
+void write_stderr_raw(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
 
 std::string_view stdout_failed() {
   errno = 0;

@@ -19,6 +19,9 @@ Each case file holds [[case]] tables:
   fake_provider  a fake provider script (tests/fake_provider/fake_provider.py) to start first,
                  on 127.0.0.1; {} for its default answers
   fake_requests  {path = count}: how many requests the fake provider must have received
+  fake_requests_contain  substrings that some request body sent to the fake provider must hold
+  check_files    {relative path = [substrings]}: files the command must have written
+  absent_files   relative paths that must not exist afterwards
 In every string, @SOURCE@ is the source tree, @TMP@ the case's temporary directory,
 @FAKE_URL@ the fake provider's base URL and @DEAD_URL@ a URL where nothing listens.
 """
@@ -94,6 +97,10 @@ def run_case(case, rlm, source):
             if url:
                 names["@FAKE_URL@"] = url
             failures = check_case(substitute(case, names), rlm, tmp)
+            bodies = [json.dumps(r.get("body")) for r in requests()] if requests else []
+            for needle in case.get("fake_requests_contain", []):
+                if not any(json.dumps(needle)[1:-1] in b for b in bodies):
+                    failures.append(f"no request to the fake provider contained {needle!r}")
             for path, count in case.get("fake_requests", {}).items():
                 got = sum(1 for r in requests() if r["path"] == path)
                 if got != count:
@@ -147,6 +154,16 @@ def check_case(case, rlm, tmp):
         for needle in case.get(f"{stream}_contains", []):
             if needle not in text:
                 failures.append(f"{stream} lacks {needle!r}")
+    for rel, needles in case.get("check_files", {}).items():
+        path = os.path.join(tmp, rel)
+        if not os.path.exists(path):
+            failures.append(f"{rel} was not written")
+            continue
+        with open(path, encoding="utf-8", errors="replace") as f:
+            content = f.read()
+        failures += [f"{rel} lacks {n!r}" for n in needles if n not in content]
+    failures += [f"{rel} exists" for rel in case.get("absent_files", [])
+                 if os.path.exists(os.path.join(tmp, rel))]
     for needle in case.get("output_excludes", []):
         if needle in out or needle in err:
             failures.append(f"output contains {needle!r}, which must never appear")

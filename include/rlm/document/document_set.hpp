@@ -39,10 +39,13 @@ public:
   int fd() const { return m_fd; }
   // The bytes of document `index`, read from the memory file.
   std::string read(std::size_t index, std::uint64_t max_bytes = UINT64_MAX) const;
+  // The last `max_bytes` bytes of document `index` (they may start inside a character).
+  std::string read_tail(std::size_t index, std::uint64_t max_bytes) const;
 
 private:
   void add_stream(int fd, const std::string& name);
   void append(std::string_view bytes);
+  std::string read_at(std::uint64_t offset, std::uint64_t bytes) const;
 
   int m_fd = -1;
   std::uint64_t m_size = 0;

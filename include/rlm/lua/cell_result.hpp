@@ -9,12 +9,13 @@ namespace rlm::lua {
 
 struct CellError {
   enum class Kind {
-    syntax,    // the code did not compile
-    runtime,   // it raised an error
-    timeout,   // it ran past the cell time limit
-    memory,    // it reached the memory limit
-    too_large, // the source was over max_source_bytes
-    crashed,   // the REPL process died (a VM crash or a forbidden system call)
+    syntax,      // the code did not compile
+    runtime,     // it raised an error
+    timeout,     // it ran past the cell time limit
+    memory,      // it reached the memory limit
+    too_large,   // the source was over max_source_bytes
+    crashed,     // the REPL process died (a VM crash or a forbidden system call)
+    interrupted, // stopped by Ctrl-C
   };
   Kind kind = Kind::runtime;
   std::string message; // one or a few lines, cut to max_error_bytes

@@ -8,6 +8,8 @@
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
 
+#include <atomic>
+
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -19,6 +21,8 @@ struct SessionOptions {
   double grace_seconds = 1.0;
   // Confine the worker (rlimits + seccomp). Off only in tests that inspect the worker.
   bool confine = true;
+  // When set (Ctrl-C), a running cell is stopped at once: the worker is killed and restarted.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 class Session {

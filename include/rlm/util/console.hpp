@@ -12,6 +12,12 @@ void write_stdout(std::string_view text);
 // because there is nowhere left to report it.
 void write_stderr_line(std::string_view level, std::string_view message);
 
+// Writes `text` to stderr as it is (a live status line). Never throws.
+void write_stderr_raw(std::string_view text);
+
+bool stderr_is_terminal();
+bool stdin_is_terminal();
+
 // Flushes stdout; returns the error text if anything written to it was lost ("" if not).
 std::string_view stdout_failed();
 

@@ -1,0 +1,105 @@
+// The RLM loop: the root model writes Lua, the REPL runs it, the output goes back, until the
+// code calls FINAL. A small document skips the loop (bypass). Observers see each step, for
+// progress lines and the trajectory file.
+#pragma once
+
+#include "rlm/document/document_set.hpp"
+#include "rlm/loop/prompts.hpp"
+#include "rlm/lua/limits.hpp"
+#include "rlm/providers/pool.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlm::loop {
+
+struct RunSettings {
+  std::int64_t max_iterations = 20;
+  std::int64_t max_sub_calls = 50;
+  std::int64_t max_depth = 1; // 1: sub-calls are plain model calls
+  bool bypass_enabled = true;
+  std::int64_t bypass_threshold = 4000;    // characters
+  int max_consecutive_errors = 4;          // turns in a row whose code all failed
+  std::size_t max_feedback_bytes = 20000;  // cell output fed back to the model per turn
+  std::size_t max_parallel_sub_calls = 32; // threads answering one llm_query_batched
+  lua::Limits limits;
+};
+
+enum class StopReason {
+  final_answer,   // FINAL or FINAL_VAR was called (or a direct answer, in bypass)
+  max_iterations, // the turns ran out; the answer is the model's best effort
+  errors,         // too many turns in a row whose code failed
+  provider,       // the root model could not be reached
+  cancelled,      // Ctrl-C
+};
+const char* to_string(StopReason reason);
+
+struct SubCallRecord {
+  std::size_t prompt_chars = 0;
+  std::size_t answer_chars = 0;
+  std::string provider;
+  providers::Usage usage;
+  double seconds = 0;
+  std::string error;   // empty when answered
+  bool nested = false; // answered by a nested RLM run (max_depth > 1)
+};
+
+struct CellRecord {
+  std::string code;
+  std::string output;     // as the model reads it: output, truncation marker, error
+  std::string error_kind; // "" when the cell succeeded
+  double seconds = 0;
+  bool set_final = false;
+};
+
+struct IterationRecord {
+  int number = 0;
+  int depth = 0; // 0 for the top-level run
+  std::string reply;
+  std::string provider;
+  providers::Usage usage;
+  double model_seconds = 0;
+  std::vector<CellRecord> cells;
+  std::vector<SubCallRecord> sub_calls;
+  std::vector<std::string> notes; // nudges and rejections rlm added
+  std::string feedback;           // the user message sent back
+  double seconds = 0;
+};
+
+struct StartInfo {
+  std::string mode; // "rlm" or "bypass"
+  int depth = 0;
+  std::string system_prompt;
+  std::string first_message;
+};
+
+// Sees a run as it happens. on_sub_call may be called from several threads at once.
+class Observer {
+public:
+  virtual ~Observer() = default;
+  virtual void on_start(const StartInfo&) {}
+  virtual void on_model_call(int /*iteration*/, int /*depth*/) {}
+  virtual void on_sub_call(const SubCallRecord&) {}
+  virtual void on_iteration(const IterationRecord&) {}
+};
+
+struct RunResult {
+  std::optional<std::string> answer;
+  std::string mode; // "rlm" or "bypass"
+  StopReason stop = StopReason::final_answer;
+  std::string message; // when not final_answer: one line saying why it stopped
+  int iterations = 0;
+  std::int64_t sub_calls = 0;
+  double seconds = 0;
+};
+
+// Answers `query` about `documents`. Never throws for a model's or provider's failure: the
+// result says how the run ended.
+RunResult run(const document::DocumentSet& documents, const std::string& query,
+              providers::Pool& pool, const Prompts& prompts, const RunSettings& settings,
+              Observer& observer, const std::atomic<bool>* cancel);
+
+} // namespace rlm::loop

@@ -1,0 +1,40 @@
+// `--trajectory FILE`: the run as JSON lines, one per step, flushed as it happens. It is
+// written to FILE.partial and renamed over FILE when the run ends (also on Ctrl-C), so a run
+// killed outright never replaces a good FILE with half of one.
+#pragma once
+
+#include "rlm/loop/run.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace rlm::loop {
+
+class TrajectoryWriter final : public Observer {
+public:
+  // Opens FILE.partial and writes `header` as the first line. Throws Fatal (output) when the
+  // file cannot be created.
+  TrajectoryWriter(std::string path, const nlohmann::json& header);
+  ~TrajectoryWriter() override;
+  TrajectoryWriter(const TrajectoryWriter&) = delete;
+  TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;
+
+  void on_start(const StartInfo& info) override;
+  void on_iteration(const IterationRecord& record) override;
+
+  // Writes the last line and renames FILE.partial to FILE. Throws Fatal (output) on failure.
+  void finish(const nlohmann::json& result);
+
+private:
+  void write(const nlohmann::json& line);
+
+  std::string m_path;
+  std::FILE* m_file = nullptr;
+  std::mutex m_mutex;
+  bool m_failed = false;
+};
+
+} // namespace rlm::loop

@@ -1,0 +1,301 @@
+#include "ask_command.hpp"
+
+#include "effective_config.hpp"
+#include "interrupt.hpp"
+#include "progress.hpp"
+
+#include "rlm/document/document_set.hpp"
+#include "rlm/http/curl_transport.hpp"
+#include "rlm/loop/report.hpp"
+#include "rlm/loop/run.hpp"
+#include "rlm/loop/trajectory.hpp"
+#include "rlm/providers/factory.hpp"
+#include "rlm/util/console.hpp"
+#include "rlm/util/display.hpp"
+#include "rlm/util/exit_code.hpp"
+#include "rlm/util/fatal.hpp"
+#include "rlm/version.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+namespace rlm::cli {
+
+namespace {
+
+struct AskOptions {
+  std::vector<std::string> contexts;
+  std::string query;
+  std::string query_file;
+  bool json = false;
+  std::string trajectory;
+  std::string root_model;
+  std::string sub_model;
+  std::optional<std::int64_t> max_iterations;
+  std::optional<std::int64_t> max_sub_calls;
+  std::optional<std::int64_t> max_depth;
+  std::optional<std::int64_t> bypass_threshold;
+  bool bypass = false;
+  bool no_bypass = false;
+};
+
+std::string read_query(const AskOptions& o) {
+  std::string query = o.query;
+  if (!o.query_file.empty()) {
+    if (!query.empty()) {
+      throw Fatal(ExitCode::usage, "both a QUERY and --query-file were given",
+                  "give the question one way");
+    }
+    std::ifstream in(o.query_file, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
+      throw Fatal(ExitCode::input,
+                  fmt::format("cannot read the query file {}", printable(o.query_file, 200)),
+                  "check the path");
+    }
+    query = text.str();
+  }
+  if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw Fatal(ExitCode::usage, "the query is empty",
+                "ask a question: rlm ask --context FILE \"What ...?\" (or --query-file FILE)");
+  }
+  return query;
+}
+
+// Flags override the config for this run.
+void apply_overrides(config::Config& cfg, const AskOptions& o) {
+  if (o.max_iterations) cfg.max_iterations = *o.max_iterations;
+  if (o.max_sub_calls) cfg.max_sub_calls = *o.max_sub_calls;
+  if (o.max_depth) cfg.max_depth = *o.max_depth;
+  if (o.bypass_threshold) cfg.bypass_threshold = *o.bypass_threshold;
+  if (o.bypass) cfg.bypass_enabled = true;
+  if (o.no_bypass) cfg.bypass_enabled = false;
+  bool has_sub = false;
+  for (auto& p : cfg.providers) {
+    if (p.role == config::Role::root && !o.root_model.empty()) p.model = o.root_model;
+    if (p.role == config::Role::sub) {
+      has_sub = true;
+      if (!o.sub_model.empty()) p.model = o.sub_model;
+    }
+  }
+  // --sub-model with no sub provider: the first root provider's server, with that model.
+  if (!o.sub_model.empty() && !has_sub) {
+    for (const auto& p : cfg.providers) {
+      if (p.role != config::Role::root) continue;
+      auto sub = p;
+      sub.role = config::Role::sub;
+      sub.model = o.sub_model;
+      sub.name = fmt::format("{}:{}", config::to_string(sub.type), o.sub_model);
+      cfg.providers.push_back(sub);
+      break;
+    }
+  }
+}
+
+nlohmann::json header(const config::Config& cfg, const document::DocumentSet& docs,
+                      const std::string& query) {
+  nlohmann::json documents = nlohmann::json::array();
+  for (const auto& d : docs.documents()) {
+    documents.push_back(
+        {{"name", d.name}, {"bytes", d.bytes}, {"chars", d.characters}, {"lines", d.lines}});
+  }
+  nlohmann::json providers = nlohmann::json::array();
+  for (const auto& p : cfg.providers) {
+    providers.push_back({{"name", p.name},
+                         {"type", config::to_string(p.type)},
+                         {"role", config::to_string(p.role)},
+                         {"model", p.model},
+                         {"base_url", p.base_url}});
+  }
+  return {{"type", "run"},
+          {"rlm_version", k_version},
+          {"query", query},
+          {"documents", documents},
+          {"providers", providers},
+          {"settings",
+           {{"max_iterations", cfg.max_iterations},
+            {"max_sub_calls", cfg.max_sub_calls},
+            {"max_depth", cfg.max_depth},
+            {"bypass_enabled", cfg.bypass_enabled},
+            {"bypass_threshold", cfg.bypass_threshold}}}};
+}
+
+// Forwards each event to several observers.
+class Fanout final : public loop::Observer {
+public:
+  explicit Fanout(std::vector<loop::Observer*> observers) : m_observers(std::move(observers)) {}
+  void on_start(const loop::StartInfo& i) override {
+    for (auto* o : m_observers) o->on_start(i);
+  }
+  void on_model_call(int n, int depth) override {
+    for (auto* o : m_observers) o->on_model_call(n, depth);
+  }
+  void on_sub_call(const loop::SubCallRecord& r) override {
+    for (auto* o : m_observers) o->on_sub_call(r);
+  }
+  void on_iteration(const loop::IterationRecord& r) override {
+    for (auto* o : m_observers) o->on_iteration(r);
+  }
+
+private:
+  std::vector<loop::Observer*> m_observers;
+};
+
+std::string usage_line(const char* role, const providers::Tally& t) {
+  std::string line =
+      fmt::format("{} {} call{}, {} prompt tokens ({} cached), {} completion", role, t.calls,
+                  t.calls == 1 ? "" : "s", t.prompt_tokens, t.cached_tokens, t.completion_tokens);
+  if (const auto cost = t.cost())
+    line += fmt::format(", cost {:.4f}{}", *cost, t.cost_partial() ? " (partial)" : "");
+  return line;
+}
+
+ExitCode exit_code_for(loop::StopReason stop) {
+  switch (stop) {
+  case loop::StopReason::final_answer:
+  case loop::StopReason::max_iterations: return ExitCode::success;
+  case loop::StopReason::errors: return ExitCode::limit;
+  case loop::StopReason::provider: return ExitCode::provider;
+  case loop::StopReason::cancelled: return ExitCode::interrupted;
+  }
+  return ExitCode::failure;
+}
+
+int run_ask(const AskOptions& options, const Context& context) {
+  const auto query = read_query(options);
+  auto effective = load_effective_config(context);
+  auto& cfg = effective.config;
+  apply_overrides(cfg, options);
+
+  auto contexts = options.contexts;
+  if (contexts.empty()) {
+    if (stdin_is_terminal()) {
+      throw Fatal(ExitCode::usage, "no document given",
+                  "name one with --context FILE, or pipe one in: cat doc.txt | rlm ask \"...\"");
+    }
+    contexts.emplace_back("-");
+  }
+  document::DocumentSet documents;
+  for (const auto& path : contexts) documents.add_file(path);
+
+  const auto prompts = loop::load_prompts(cfg.prompts_dir);
+  http::CurlTransport transport;
+  auto pool = providers::make_pool(cfg, transport, context.env);
+  if (!pool->serves(config::Role::root)) {
+    throw Fatal(ExitCode::usage, "no provider has the root role",
+                "add a [[providers]] table with role = \"root\" (see docs/config.md)");
+  }
+
+  loop::RunSettings settings;
+  settings.max_iterations = cfg.max_iterations;
+  settings.max_sub_calls = cfg.max_sub_calls;
+  settings.max_depth = cfg.max_depth;
+  settings.bypass_enabled = cfg.bypass_enabled;
+  settings.bypass_threshold = cfg.bypass_threshold;
+  settings.limits = sandbox_limits(cfg.sandbox);
+
+  const auto style = context.options.verbosity.quiet ? Progress::Style::quiet
+                     : stderr_is_terminal()          ? Progress::Style::live
+                                                     : Progress::Style::lines;
+  Progress progress(style, cfg.max_iterations, cfg.max_sub_calls);
+  std::unique_ptr<loop::TrajectoryWriter> trajectory;
+  if (!options.trajectory.empty()) {
+    trajectory =
+        std::make_unique<loop::TrajectoryWriter>(options.trajectory, header(cfg, documents, query));
+  }
+  std::vector<loop::Observer*> observers = {&progress};
+  if (trajectory) observers.push_back(trajectory.get());
+  Fanout observer(observers);
+
+  const auto& cancel = interrupt_on_ctrl_c();
+  const auto result = loop::run(documents, query, *pool, prompts, settings, observer, &cancel);
+  progress.done();
+  const auto usage = pool->usage();
+  const auto report = loop::to_json(result, usage);
+  if (trajectory) trajectory->finish(report);
+
+  if (options.json) {
+    write_stdout(report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  } else if (result.answer) {
+    write_stdout(*result.answer + (result.answer->ends_with('\n') ? "" : "\n"));
+  }
+  const bool quiet = context.options.verbosity.quiet;
+  switch (result.stop) {
+  case loop::StopReason::final_answer: break;
+  case loop::StopReason::max_iterations:
+    if (!quiet) write_stderr_line("warning", result.message);
+    break;
+  case loop::StopReason::cancelled:
+    write_stderr_line("error", result.answer ? "interrupted; the answer printed is the last one "
+                                               "the model gave before it was turned back"
+                                             : "interrupted before an answer");
+    break;
+  case loop::StopReason::errors:
+  case loop::StopReason::provider:
+    write_stderr_line("error", printable(result.message, 2000));
+    break;
+  }
+  if (!quiet && style != Progress::Style::quiet) {
+    write_stderr_line(
+        "info", fmt::format("{} in {:.1f} s: {} turn{}, {} sub-call{}",
+                            result.mode == "bypass" ? "answered directly (bypass)" : "done",
+                            result.seconds, result.iterations, result.iterations == 1 ? "" : "s",
+                            result.sub_calls, result.sub_calls == 1 ? "" : "s"));
+    write_stderr_line("info", usage_line("root:", usage.root));
+    if (usage.sub.calls + usage.sub.failures > 0)
+      write_stderr_line("info", usage_line("sub:", usage.sub));
+  }
+  return to_int(exit_code_for(result.stop));
+}
+
+} // namespace
+
+void setup_ask(CLI::App& app, Context& context, CommandTable& commands) {
+  auto o = std::make_shared<AskOptions>();
+  auto* ask = app.add_subcommand(
+      "ask", "Answer a question about documents far larger than the model's context window");
+  ask->add_option("query", o->query, "The question (or use --query-file)")->type_name("QUERY");
+  ask->add_option("--context,-c", o->contexts,
+                  "Document to read (repeatable); - or none reads stdin")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  ask->add_option("--query-file", o->query_file, "Read the question from FILE")->type_name("FILE");
+  ask->add_flag("--json", o->json,
+                "Print one JSON object: answer, mode, stop reason, iterations, sub-calls, tokens "
+                "and cost per role, time");
+  ask->add_option("--trajectory", o->trajectory, "Write every step as JSON lines to FILE")
+      ->type_name("FILE");
+  ask->add_option("--root-model", o->root_model, "Model for the root providers, this run only")
+      ->type_name("MODEL");
+  ask->add_option("--sub-model", o->sub_model,
+                  "Model for sub-calls (with no sub provider: on the root's server)")
+      ->type_name("MODEL");
+  ask->add_option("--max-iterations", o->max_iterations, "Turns of the root model (1-1000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
+  ask->add_option("--max-sub-calls", o->max_sub_calls, "Sub-calls in all, nested runs included")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
+  ask->add_option("--max-depth", o->max_depth,
+                  "1: sub-calls are plain model calls; 2+: large ones run as nested RLMs")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{8}));
+  ask->add_option("--bypass-threshold", o->bypass_threshold,
+                  "Documents under this many characters go to the model directly")
+      ->check(CLI::NonNegativeNumber);
+  auto* bypass = ask->add_flag("--bypass", o->bypass, "Allow the small-document bypass");
+  ask->add_flag("--no-bypass", o->no_bypass, "Always run the RLM loop")->excludes(bypass);
+  ask->footer(R"(
+Examples:
+  rlm ask --context big.log "Which service failed first, and why?"
+  cat notes/*.md | rlm ask "List every decision with its date"
+  rlm ask -c a.txt -c b.txt --json "Do the two contracts disagree on the notice period?"
+  rlm ask --trajectory run.jsonl --max-iterations 10 -c report.txt "Summarise the findings"
+The answer goes to stdout; progress and logs to stderr. Exit codes: 0 answered, 2 usage or
+config, 3 unusable input, 4 provider failed, 5 limit (the model's code failed too often),
+130 interrupted. Details: docs/cli.md)");
+  commands.push_back({ask, [o, &context] { return run_ask(*o, context); }});
+}
+
+} // namespace rlm::cli

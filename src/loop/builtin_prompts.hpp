@@ -1,0 +1,13 @@
+// The prompts compiled into the binary from prompts/*.md (cmake/EmbedPrompts.cmake).
+#pragma once
+
+#include <string_view>
+
+namespace rlm::loop {
+
+extern const std::string_view k_builtin_system;
+extern const std::string_view k_builtin_bypass;
+extern const std::string_view k_builtin_final;
+extern const std::string_view k_builtin_nested;
+
+} // namespace rlm::loop

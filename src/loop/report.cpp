@@ -1,0 +1,79 @@
+#include "rlm/loop/report.hpp"
+
+namespace rlm::loop {
+
+using nlohmann::json;
+
+json to_json(const providers::Usage& usage) {
+  return {{"prompt_tokens", usage.prompt_tokens},
+          {"cached_tokens", usage.cached_tokens},
+          {"completion_tokens", usage.completion_tokens}};
+}
+
+json to_json(const providers::Tally& tally) {
+  const auto cost = tally.cost();
+  return {{"calls", tally.calls},
+          {"failures", tally.failures},
+          {"prompt_tokens", tally.prompt_tokens},
+          {"cached_tokens", tally.cached_tokens},
+          {"completion_tokens", tally.completion_tokens},
+          {"seconds", tally.seconds},
+          {"cost", cost ? json(*cost) : json(nullptr)},
+          {"cost_partial", tally.cost_partial()}};
+}
+
+json to_json(const SubCallRecord& r) {
+  json out = {{"prompt_chars", r.prompt_chars}, {"answer_chars", r.answer_chars},
+              {"provider", r.provider},         {"usage", to_json(r.usage)},
+              {"seconds", r.seconds},           {"nested", r.nested}};
+  if (!r.error.empty()) out["error"] = r.error;
+  return out;
+}
+
+json to_json(const IterationRecord& r) {
+  json cells = json::array();
+  for (const auto& c : r.cells) {
+    cells.push_back({{"code", c.code},
+                     {"output", c.output},
+                     {"error", c.error_kind.empty() ? json(nullptr) : json(c.error_kind)},
+                     {"seconds", c.seconds},
+                     {"final", c.set_final}});
+  }
+  json sub_calls = json::array();
+  for (const auto& s : r.sub_calls) sub_calls.push_back(to_json(s));
+  return {{"type", "iteration"},
+          {"number", r.number},
+          {"depth", r.depth},
+          {"reply", r.reply},
+          {"provider", r.provider},
+          {"usage", to_json(r.usage)},
+          {"model_seconds", r.model_seconds},
+          {"cells", cells},
+          {"sub_calls", sub_calls},
+          {"notes", r.notes},
+          {"feedback", r.feedback},
+          {"seconds", r.seconds}};
+}
+
+json to_json(const RunResult& result, const providers::UsageReport& usage) {
+  json providers = json::array();
+  for (const auto& p : usage.providers) {
+    auto line = to_json(p.tally);
+    line["name"] = p.name;
+    providers.push_back(line);
+  }
+  return {{"answer", result.answer ? json(*result.answer) : json(nullptr)},
+          {"mode", result.mode},
+          {"stop_reason", to_string(result.stop)},
+          {"message", result.message},
+          {"iterations", result.iterations},
+          {"sub_calls", result.sub_calls},
+          {"seconds", result.seconds},
+          {"usage",
+           {{"root", to_json(usage.root)},
+            {"sub", to_json(usage.sub)},
+            {"total", to_json(usage.total)}}},
+          {"providers", providers}};
+}
+
+} // namespace rlm::loop
