@@ -1,0 +1,100 @@
+// Reading root models' replies: what runs, what counts as an answer, and what does not.
+#include "rlm/loop/briefing.hpp"
+#include "rlm/loop/prompts.hpp"
+#include "rlm/loop/reply.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rlm::loop {
+namespace {
+
+TEST(Reply, TakesLuaReplAndUnlabelledBlocksInOrder) {
+  const auto r = parse_reply("First:\n```lua\nprint(1)\n```\nthen\n```repl\nprint(2)\n```\n"
+                             "and\n```\nprint(3)\n```\n");
+  ASSERT_EQ(r.code.size(), 3U);
+  EXPECT_EQ(r.code[0], "print(1)\n");
+  EXPECT_EQ(r.code[2], "print(3)\n");
+  EXPECT_TRUE(r.other_language.empty());
+  EXPECT_FALSE(r.final_text);
+}
+
+TEST(Reply, OtherLanguagesAreReportedNotRun) {
+  const auto r = parse_reply("```python\nprint(len(context))\n```\n```Lua\nprint(#context)\n```");
+  ASSERT_EQ(r.code.size(), 1U);
+  EXPECT_EQ(r.code[0], "print(#context)\n");
+  EXPECT_EQ(r.other_language, std::vector<std::string>{"python"});
+}
+
+TEST(Reply, AFenceLeftOpenAtTheEndStillRuns) {
+  const auto r = parse_reply("```lua\nx = 1\nprint(x)");
+  ASSERT_EQ(r.code.size(), 1U);
+  EXPECT_EQ(r.code[0], "x = 1\nprint(x)\n");
+}
+
+TEST(Reply, LongerFencesMayHoldShorterOnes) {
+  const auto r = parse_reply("````lua\ns = [[\n```\n]]\n````\n");
+  ASSERT_EQ(r.code.size(), 1U);
+  EXPECT_EQ(r.code[0], "s = [[\n```\n]]\n");
+}
+
+TEST(Reply, FinalOnItsOwnLineOutsideCodeIsAnAnswer) {
+  EXPECT_EQ(parse_reply("Found it.\nFINAL(42)").final_text, "42");
+  EXPECT_EQ(parse_reply("FINAL(\"db-02 failed first\")").final_text, "db-02 failed first");
+  EXPECT_EQ(parse_reply("**FINAL(yes)**").final_text, "yes");
+  EXPECT_EQ(parse_reply("FINAL_VAR(result)").final_var, "result");
+  EXPECT_EQ(parse_reply("FINAL_VAR(\"result\")").final_var, "result");
+}
+
+TEST(Reply, FinalInsideProseOrCodeIsNotATextAnswer) {
+  EXPECT_FALSE(parse_reply("I will then call FINAL(x) with the count.").final_text);
+  EXPECT_FALSE(parse_reply("```lua\nFINAL(1)\n```").final_text); // the REPL runs that one
+  EXPECT_FALSE(parse_reply("FINAL(unclosed").final_text);
+}
+
+TEST(Reply, PythonIsRecognisedForAHint) {
+  EXPECT_TRUE(wrong_language_hint("import re\nprint(len(context))"));
+  EXPECT_TRUE(wrong_language_hint("for i in range(10):\n  pass"));
+  EXPECT_FALSE(wrong_language_hint("for i = 1, 10 do print(i) end"));
+}
+
+TEST(Prompts, FillReplacesKnownNamesAndKeepsOthers) {
+  EXPECT_EQ(fill("{{a}} and {{b}} and {{a}}", {{"a", "1"}}), "1 and {{b}} and 1");
+  EXPECT_EQ(fill("no names", {}), "no names");
+  EXPECT_EQ(fill("{{open", {{"open", "x"}}), "{{open");
+}
+
+TEST(Prompts, BuiltInPromptsAreEmbeddedAndNameTheBudgets) {
+  const auto p = load_prompts("");
+  EXPECT_NE(p.system.find("{{max_iterations}}"), std::string::npos);
+  EXPECT_NE(p.system.find("FINAL("), std::string::npos);
+  EXPECT_NE(p.system.find("llm_query_batched"), std::string::npos);
+  EXPECT_FALSE(p.bypass.empty());
+  EXPECT_FALSE(p.final.empty());
+  EXPECT_FALSE(p.nested.empty());
+}
+
+TEST(Briefing, SaysTheSizeAndFilesButNeverHoldsTheWholeDocument) {
+  document::DocumentSet docs;
+  std::string big;
+  for (int i = 0; i < 2000; ++i) big += "line " + std::to_string(i) + " SECRET-MIDDLE-" + "\n";
+  big.replace(big.size() / 2, 6, "NEEDLE");
+  docs.add_text("big.txt", big);
+  docs.add_text("small.txt", "tiny");
+  const auto text = briefing(docs, "Where is it?", {7, 9});
+  EXPECT_NE(text.find("It joins 2 files"), std::string::npos);
+  EXPECT_NE(text.find("1. big.txt:"), std::string::npos);
+  EXPECT_NE(text.find("Budget: 7 turns, 9 sub-calls."), std::string::npos);
+  EXPECT_NE(text.find("Question: Where is it?"), std::string::npos);
+  EXPECT_EQ(text.find("NEEDLE"), std::string::npos);
+  EXPECT_LT(text.size(), 3000U);
+}
+
+TEST(Briefing, CutsNeverSplitACharacter) {
+  EXPECT_EQ(utf8_prefix("aé", 2), "a");
+  EXPECT_EQ(utf8_suffix("éa", 2), "a");
+  EXPECT_EQ(with_commas(1234567), "1,234,567");
+  EXPECT_EQ(with_commas(12), "12");
+}
+
+} // namespace
+} // namespace rlm::loop
