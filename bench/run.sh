@@ -10,3 +10,4 @@ echo "== Google Benchmark: build/release/bench/rlm_bench"
 build/release/bench/rlm_bench --benchmark_min_time=0.2
 bench/startup.sh build/release/rlm
 bench/lua_cli.sh build/release/rlm
+bench/ask_overhead.sh build/release/rlm
