@@ -247,6 +247,8 @@ RunResult Run::loop() {
         if (!output.empty() && output.back() != '\n') output += '\n';
         if (cell.error && cell.error->kind == lua::CellError::Kind::interrupted) {
           result.answer = turned_back_answer;
+          record.seconds = since(turn_started);
+          record.sub_calls = host.take_records();
           observer.on_iteration(record);
           return finish(stopped(result, StopReason::cancelled, "interrupted"));
         }
