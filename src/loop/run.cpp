@@ -103,6 +103,13 @@ RunResult stopped(RunResult result, StopReason reason, std::string message) {
   return result;
 }
 
+// The root model could not answer: cancelled by Ctrl-C, or the provider failed.
+RunResult root_failed(RunResult result, const providers::ProviderError& error) {
+  if (error.kind == providers::ProviderError::Kind::cancelled)
+    return stopped(std::move(result), StopReason::cancelled, "interrupted");
+  return stopped(std::move(result), StopReason::provider, error.message);
+}
+
 RunResult Run::bypass() {
   const auto started = Clock::now();
   RunResult result;
@@ -117,12 +124,7 @@ RunResult Run::bypass() {
   observer.on_model_call(1, depth);
   const auto reply = ask_root({{"system", prompts.bypass}, {"user", user}});
   result.seconds = since(started);
-  if (!reply) {
-    const auto reason = reply.error().kind == providers::ProviderError::Kind::cancelled
-                            ? StopReason::cancelled
-                            : StopReason::provider;
-    return stopped(result, reason, reply.error().message);
-  }
+  if (!reply) return root_failed(result, reply.error());
   IterationRecord record;
   record.number = 1;
   record.depth = depth;
@@ -196,9 +198,7 @@ RunResult Run::loop() {
     auto reply = ask_root(messages);
     if (!reply) {
       result.answer = turned_back_answer;
-      if (reply.error().kind == providers::ProviderError::Kind::cancelled)
-        return finish(stopped(result, StopReason::cancelled, "interrupted"));
-      return finish(stopped(result, StopReason::provider, reply.error().message));
+      return finish(root_failed(result, reply.error()));
     }
     record.reply = reply->response.text;
     record.provider = reply->provider;
@@ -330,10 +330,7 @@ RunResult Run::loop() {
   const auto reply = ask_root(messages);
   if (!reply) {
     result.answer = turned_back_answer;
-    const auto reason = reply.error().kind == providers::ProviderError::Kind::cancelled
-                            ? StopReason::cancelled
-                            : StopReason::provider;
-    return finish(stopped(result, reason, reply.error().message));
+    return finish(root_failed(result, reply.error()));
   }
   IterationRecord record;
   record.number = max_turns + 1;
