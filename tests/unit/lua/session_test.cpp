@@ -24,12 +24,13 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 struct SessionFixture {
-  explicit SessionFixture(double timeout = 1.0, std::string text = "alpha\nbeta\n") {
+  explicit SessionFixture(double timeout = 1.0, std::string text = "alpha\nbeta\n",
+                          double grace = 0.5) {
     documents.add_text("doc.txt", text);
     limits = testing::small_limits();
     limits.cell_timeout_seconds = timeout;
     session =
-        std::make_unique<Session>(documents, limits, host, SessionOptions{.grace_seconds = 0.5});
+        std::make_unique<Session>(documents, limits, host, SessionOptions{.grace_seconds = grace});
   }
   document::DocumentSet documents;
   Limits limits;
@@ -152,13 +153,16 @@ TEST(LuaSession, AnLlmQueryLoopStopsAtTheLimitWithVariablesKept) {
 class SessionSlowCalls : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SessionSlowCalls, StopAtTheLimitWithVariablesKept) {
-  SessionFixture f(1.0);
+  // A wide grace: each call of the first form copies 1 MiB through JSON, which under ASan
+  // with both cores busy took past 0.5 s. Without the alarm the stop would come tens of
+  // seconds late, so 2.5 s still tells the two apart.
+  SessionFixture f(1.0, "alpha\nbeta\n", 1.5);
   f.session->run("x = 'kept'");
   const auto result = f.session->run(GetParam());
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout);
   EXPECT_FALSE(result.state_reset) << result.error->message;
-  EXPECT_LT(result.seconds, 1.5);
+  EXPECT_LT(result.seconds, 2.5);
   EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
 }
 
