@@ -3,6 +3,7 @@
 #include "rlm/cli/app.hpp"
 
 #include "ask_command.hpp"
+#include "bench_command.hpp"
 #include "command.hpp"
 #include "config_command.hpp"
 #include "context.hpp"
@@ -141,6 +142,7 @@ int run(int argc, char** argv) {
 
   CommandTable commands;
   setup_ask(app, context, commands);
+  setup_bench(app, context, commands);
   setup_config(app, context, commands);
   setup_lua(app, context, commands);
   setup_doctor(app, context, commands);

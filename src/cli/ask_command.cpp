@@ -3,6 +3,7 @@
 #include "effective_config.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
+#include "run_overrides.hpp"
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/http/curl_transport.hpp"
@@ -33,11 +34,7 @@ struct AskOptions {
   std::string query_file;
   bool json = false;
   std::string trajectory;
-  std::string root_model;
-  std::string sub_model;
-  std::optional<std::int64_t> max_iterations;
-  std::optional<std::int64_t> max_sub_calls;
-  std::optional<std::int64_t> max_depth;
+  RunOverrides run;
   std::optional<std::int64_t> bypass_threshold;
   bool bypass = false;
   bool no_bypass = false;
@@ -68,32 +65,10 @@ std::string read_query(const AskOptions& o) {
 
 // Flags override the config for this run.
 void apply_overrides(config::Config& cfg, const AskOptions& o) {
-  if (o.max_iterations) cfg.max_iterations = *o.max_iterations;
-  if (o.max_sub_calls) cfg.max_sub_calls = *o.max_sub_calls;
-  if (o.max_depth) cfg.max_depth = *o.max_depth;
+  apply_run_overrides(cfg, o.run);
   if (o.bypass_threshold) cfg.bypass_threshold = *o.bypass_threshold;
   if (o.bypass) cfg.bypass_enabled = true;
   if (o.no_bypass) cfg.bypass_enabled = false;
-  bool has_sub = false;
-  for (auto& p : cfg.providers) {
-    if (p.role == config::Role::root && !o.root_model.empty()) p.model = o.root_model;
-    if (p.role == config::Role::sub) {
-      has_sub = true;
-      if (!o.sub_model.empty()) p.model = o.sub_model;
-    }
-  }
-  // --sub-model with no sub provider: the first root provider's server, with that model.
-  if (!o.sub_model.empty() && !has_sub) {
-    for (const auto& p : cfg.providers) {
-      if (p.role != config::Role::root) continue;
-      auto sub = p;
-      sub.role = config::Role::sub;
-      sub.model = o.sub_model;
-      sub.name = fmt::format("{}:{}", config::to_string(sub.type), o.sub_model);
-      cfg.providers.push_back(sub);
-      break;
-    }
-  }
 }
 
 nlohmann::json header(const config::Config& cfg, const document::DocumentSet& docs,
@@ -190,13 +165,7 @@ int run_ask(const AskOptions& options, const Context& context) {
                 "add a [[providers]] table with role = \"root\" (see docs/config.md)");
   }
 
-  loop::RunSettings settings;
-  settings.max_iterations = cfg.max_iterations;
-  settings.max_sub_calls = cfg.max_sub_calls;
-  settings.max_depth = cfg.max_depth;
-  settings.bypass_enabled = cfg.bypass_enabled;
-  settings.bypass_threshold = cfg.bypass_threshold;
-  settings.limits = sandbox_limits(cfg.sandbox);
+  const auto settings = run_settings(cfg);
 
   const auto style = context.options.verbosity.quiet ? Progress::Style::quiet
                      : stderr_is_terminal()          ? Progress::Style::live
@@ -269,18 +238,7 @@ void setup_ask(CLI::App& app, Context& context, CommandTable& commands) {
                 "and cost per role, time");
   ask->add_option("--trajectory", o->trajectory, "Write every step as JSON lines to FILE")
       ->type_name("FILE");
-  ask->add_option("--root-model", o->root_model, "Model for the root providers, this run only")
-      ->type_name("MODEL");
-  ask->add_option("--sub-model", o->sub_model,
-                  "Model for sub-calls (with no sub provider: on the root's server)")
-      ->type_name("MODEL");
-  ask->add_option("--max-iterations", o->max_iterations, "Turns of the root model (1-1000)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}));
-  ask->add_option("--max-sub-calls", o->max_sub_calls, "Sub-calls in all, nested runs included")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
-  ask->add_option("--max-depth", o->max_depth,
-                  "1: sub-calls are plain model calls; 2+: large ones run as nested RLMs")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{8}));
+  add_run_override_options(*ask, o->run);
   ask->add_option("--bypass-threshold", o->bypass_threshold,
                   "Documents under this many characters go to the model directly")
       ->check(CLI::NonNegativeNumber);

@@ -107,6 +107,7 @@ RunResult stopped(RunResult result, StopReason reason, std::string message) {
 RunResult root_failed(RunResult result, const providers::ProviderError& error) {
   if (error.kind == providers::ProviderError::Kind::cancelled)
     return stopped(std::move(result), StopReason::cancelled, "interrupted");
+  result.provider_error = error.kind;
   return stopped(std::move(result), StopReason::provider, error.message);
 }
 
@@ -131,6 +132,7 @@ RunResult Run::bypass() {
   record.reply = reply->response.text;
   record.provider = reply->provider;
   record.usage = reply->response.usage;
+  record.prompt_truncated = reply->response.prompt_truncated;
   record.model_seconds = reply->response.seconds;
   record.seconds = result.seconds;
   observer.on_iteration(record);
@@ -203,6 +205,7 @@ RunResult Run::loop() {
     record.reply = reply->response.text;
     record.provider = reply->provider;
     record.usage = reply->response.usage;
+    record.prompt_truncated = reply->response.prompt_truncated;
     record.model_seconds = reply->response.seconds;
     messages.push_back({"assistant", reply->response.text});
 
@@ -338,6 +341,7 @@ RunResult Run::loop() {
   record.reply = reply->response.text;
   record.provider = reply->provider;
   record.usage = reply->response.usage;
+  record.prompt_truncated = reply->response.prompt_truncated;
   record.model_seconds = reply->response.seconds;
   record.notes.push_back("final answer requested: max_iterations reached");
   observer.on_iteration(record);

@@ -68,4 +68,11 @@ std::expected<std::vector<std::int64_t>, std::string> parse_length_spec(std::str
   return lengths;
 }
 
+std::string format_length(std::int64_t length) {
+  if (length > 0 && length % (1024 * 1024) == 0)
+    return std::to_string(length / (1024 * 1024)) + "m";
+  if (length > 0 && length % 1024 == 0) return std::to_string(length / 1024) + "k";
+  return std::to_string(length);
+}
+
 } // namespace rlm

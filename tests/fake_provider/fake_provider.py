@@ -22,6 +22,9 @@ and what to answer:
     "text": "...", "finish_reason": "stop"|"length", "latency_ms": N,
     "prompt_tokens": N, "completion_tokens": N, "cached_tokens": N (DeepSeek's cache hits),
     "chunks": N (stream the text in N pieces), "times": N (use the rule N times at most),
+    "extract": "regex" (a scripted reader: "{match}" in the text becomes the regex's first
+    group, or whole match, in the last user message; with no match the answer is
+    "no_match_text"; so an answer depends on what the prompt really held),
 and at most one fault:
     "status": 4xx/5xx with "error": "message" (bodies as each server sends them),
     "retry_after": "2" (a Retry-After header), "fault": one of
@@ -42,6 +45,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import socketserver
 import sys
 import threading
@@ -290,6 +294,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return self.wfile.write(data)
         text = rule.get("text", "fake answer")
+        if "extract" in rule:
+            found = re.search(rule["extract"], last_user)
+            if found:
+                text = text.replace("{match}", found.group(1) if found.groups() else found.group(0))
+            else:
+                text = rule.get("no_match_text", "")
         prompt_tokens = rule.get("prompt_tokens", estimate_tokens(messages))
         completion_tokens = rule.get("completion_tokens", max(1, len(text) // 4))
         if fault == "truncate":

@@ -61,6 +61,7 @@ struct IterationRecord {
   std::string reply;
   std::string provider;
   providers::Usage usage;
+  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
   double model_seconds = 0;
   std::vector<CellRecord> cells;
   std::vector<SubCallRecord> sub_calls;
@@ -91,6 +92,9 @@ struct RunResult {
   std::string mode; // "rlm" or "bypass"
   StopReason stop = StopReason::final_answer;
   std::string message; // when not final_answer: one line saying why it stopped
+  // When stop is `provider`: what kind of failure (a context overflow is the model's limit,
+  // not the host's failure).
+  std::optional<providers::ProviderError::Kind> provider_error;
   int iterations = 0;
   std::int64_t sub_calls = 0;
   double seconds = 0;

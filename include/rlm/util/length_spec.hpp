@@ -17,4 +17,7 @@ std::expected<std::int64_t, std::string> parse_length(std::string_view text);
 // is wrong with `text`. At most 64 lengths.
 std::expected<std::vector<std::int64_t>, std::string> parse_length_spec(std::string_view text);
 
+// The inverse of parse_length for display: 4096 -> "4k", 1048576 -> "1m", 1500 -> "1500".
+std::string format_length(std::int64_t length);
+
 } // namespace rlm

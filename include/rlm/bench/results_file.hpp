@@ -1,0 +1,52 @@
+// A results file: JSON lines, one finished task each, only ever appended to. Each record
+// is written with one write(2) and synced before the next task's record, so a crash or
+// Ctrl-C loses at most the tasks still running, and a rerun skips every task recorded.
+#pragma once
+
+#include "rlm/bench/record.hpp"
+
+#include <cstddef>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rlm::bench {
+
+struct ReadResults {
+  std::vector<TaskRecord> records;
+  std::size_t bad_lines = 0; // lines that were not records (e.g. one cut short by a crash)
+};
+
+// Reads a results file. Throws Fatal(ExitCode::input) when it cannot be read, is a
+// directory, or holds no records but other lines (not a results file).
+ReadResults read_results(const std::string& path);
+
+class ResultsFile {
+public:
+  // Opens `path` for appending, creating it; reads the records already there. Throws Fatal
+  // (input or output) with the path and the fix when it cannot.
+  explicit ResultsFile(std::string path);
+  ~ResultsFile();
+  ResultsFile(const ResultsFile&) = delete;
+  ResultsFile& operator=(const ResultsFile&) = delete;
+
+  const std::string& path() const { return m_path; }
+  const std::vector<TaskRecord>& existing() const { return m_existing; }
+  std::size_t bad_lines() const { return m_bad_lines; }
+  bool done(const std::string& key) const;
+
+  // Appends one record and syncs it to disk. Thread-safe. Throws Fatal(ExitCode::output)
+  // when the write fails (disk full): the records written before stay.
+  void append(const TaskRecord& record);
+
+private:
+  std::string m_path;
+  int m_fd = -1;
+  std::vector<TaskRecord> m_existing;
+  std::set<std::string> m_keys;
+  std::size_t m_bad_lines = 0;
+  std::mutex m_mutex;
+};
+
+} // namespace rlm::bench

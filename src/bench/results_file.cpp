@@ -1,0 +1,149 @@
+#include "rlm/bench/results_file.hpp"
+
+#include "rlm/util/display.hpp"
+#include "rlm/util/fatal.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rlm::bench {
+
+namespace {
+
+struct FileText {
+  bool exists = false;
+  std::string text;
+};
+
+FileText read_whole(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    throw Fatal(ExitCode::input,
+                fmt::format("cannot read the results file {}: {}", printable(path, 200),
+                            std::strerror(errno)),
+                "check the path and its permissions");
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Fatal(ExitCode::input,
+                fmt::format("the results file {} is not a regular file", printable(path, 200)),
+                "name a .jsonl file with --out");
+  }
+  FileText file{true, {}};
+  char buffer[1 << 16];
+  for (;;) {
+    const auto n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw Fatal(ExitCode::input,
+                  fmt::format("cannot read the results file {}: {}", printable(path, 200),
+                              std::strerror(error)),
+                  "check the file");
+    }
+    if (n == 0) break;
+    file.text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return file;
+}
+
+ReadResults parse(const std::string& path, std::string_view text) {
+  ReadResults results;
+  std::size_t lines = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    const auto line = text.substr(at, end - at);
+    at = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    ++lines;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (auto record = record_from_json(j)) {
+      results.records.push_back(std::move(*record));
+    } else {
+      ++results.bad_lines;
+    }
+  }
+  if (lines > 0 && results.records.empty()) {
+    throw Fatal(ExitCode::input,
+                fmt::format("{} is not an rlm bench results file (none of its {} line{} is a "
+                            "task record)",
+                            printable(path, 200), lines, lines == 1 ? "" : "s"),
+                "name a new file with --out, or the .jsonl file an earlier rlm bench wrote");
+  }
+  return results;
+}
+
+} // namespace
+
+ReadResults read_results(const std::string& path) {
+  const auto file = read_whole(path);
+  if (!file.exists) {
+    throw Fatal(ExitCode::input, fmt::format("no results file {}", printable(path, 200)),
+                "check the path: rlm bench writes rlm-bench.jsonl unless given --out");
+  }
+  return parse(path, file.text);
+}
+
+ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
+  const auto file = read_whole(m_path);
+  auto results = parse(m_path, file.text);
+  m_existing = std::move(results.records);
+  m_bad_lines = results.bad_lines;
+  for (const auto& r : m_existing) m_keys.insert(r.key);
+
+  m_fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) {
+    throw Fatal(ExitCode::output,
+                fmt::format("cannot write the results file {}: {}", printable(m_path, 200),
+                            std::strerror(errno)),
+                "check that its directory exists and is writable, or choose another --out");
+  }
+  // A line cut short by a crash: end it, so the next record starts on a line of its own.
+  if (!file.text.empty() && file.text.back() != '\n') {
+    if (::write(m_fd, "\n", 1) != 1) {
+      throw Fatal(ExitCode::output,
+                  fmt::format("cannot write the results file {}: {}", printable(m_path, 200),
+                              std::strerror(errno)),
+                  "check the disk");
+    }
+  }
+}
+
+ResultsFile::~ResultsFile() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+bool ResultsFile::done(const std::string& key) const { return m_keys.contains(key); }
+
+void ResultsFile::append(const TaskRecord& record) {
+  const auto line =
+      to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::lock_guard lock(m_mutex);
+  std::size_t written = 0;
+  while (written < line.size()) {
+    const auto n = ::write(m_fd, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      throw Fatal(ExitCode::output,
+                  fmt::format("cannot append to the results file {}: {}", printable(m_path, 200),
+                              std::strerror(errno)),
+                  "free some disk space and run the same command again: finished tasks are kept");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::fdatasync(m_fd);
+  m_keys.insert(record.key);
+}
+
+} // namespace rlm::bench

@@ -1,0 +1,37 @@
+// Flags that change the models and budgets of runs for one command (rlm ask, rlm bench),
+// and the loop settings a config gives.
+#pragma once
+
+#include "rlm/config/config.hpp"
+#include "rlm/loop/run.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rlm::cli {
+
+struct RunOverrides {
+  std::string root_model;
+  std::string sub_model;
+  std::optional<std::int64_t> max_iterations;
+  std::optional<std::int64_t> max_sub_calls;
+  std::optional<std::int64_t> max_depth;
+};
+
+// Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth.
+void add_run_override_options(CLI::App& command, RunOverrides& overrides);
+
+// Applies them. --sub-model with no sub provider adds one on the first root provider's
+// server.
+void apply_run_overrides(config::Config& cfg, const RunOverrides& overrides);
+
+// The loop's settings from the config.
+loop::RunSettings run_settings(const config::Config& cfg);
+
+// The root providers' models, comma-separated ("" when none).
+std::string root_models(const config::Config& cfg);
+
+} // namespace rlm::cli
