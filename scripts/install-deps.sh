@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages rlm needs to build and test, and nothing else.
 # Idempotent: when everything is present it prints one line and touches nothing.
+# --chromium also installs Chromium, which the test of `rlm bench report`'s chart renders
+# the page in (without it, that one test is skipped).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
   liblua5.4-dev libre2-dev libspdlog-dev libgtest-dev libgmock-dev
   libbenchmark-dev clang-format python3
 )
+[[ "${1:-}" == "--chromium" ]] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -347,7 +347,7 @@ void setup_bench(CLI::App& app, Context& context, CommandTable& commands) {
   auto r = std::make_shared<ReportOptions>();
   auto* report = bench->add_subcommand(
       "report", "Print the summary of result files and write their chart (HTML)");
-  report->add_option("files", r->files, "Results files written by rlm bench")
+  report->add_option("FILE", r->files, "Results files written by rlm bench")
       ->required()
       ->type_name("FILE...");
   report->add_option("--chart", r->chart, "Where to write the chart (default: FILE with .html)")
