@@ -3,10 +3,13 @@
 # runs 20 turns of a small cell, then FINAL. From the trajectory, each turn's wall time minus
 # the time spent waiting for the model is the orchestrator's overhead (prompt building,
 # parsing, the cell's round trip through the sandbox, feedback, trajectory writing).
-# Usage: bench/ask_overhead.sh [path/to/rlm]   (default build/release/rlm)
+# Prints one JSON line, {"name": "ask_overhead", "<measure>_s": [one per run], ...}, and a
+# summary of each run on stderr.
+# Usage: bench/ask_overhead.sh [path/to/rlm]   (default build/release/rlm; RUNS=3 runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rlm=${1:-build/release/rlm}
+runs=${RUNS:-3}
 work=$(mktemp -d /tmp/rlm-bench-XXXXXX)
 fake_pid=""
 trap '[ -n "$fake_pid" ] && kill $fake_pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -26,6 +29,7 @@ python3 tests/fake_provider/fake_provider.py --script "$work/script.json" --port
   --log "$work/log" --max-seconds 300 &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { echo "ask_overhead.sh: the fake provider did not start" >&2; exit 1; }
 cat >"$work/rlm.toml" <<TOML
 max_iterations = 25
 [[providers]]
@@ -35,20 +39,35 @@ model = "m"
 role = "root"
 context_length = 1000000
 TOML
-for run in 1 2 3; do
+for ((run = 1; run <= runs; run++)); do
   start=$(date +%s.%N)
-  "$rlm" -q --config "$work/rlm.toml" ask -c "$work/doc.txt" --trajectory "$work/t.jsonl" "count" >/dev/null
+  timeout 120 "$rlm" -q --config "$work/rlm.toml" ask -c "$work/doc.txt" \
+    --trajectory "$work/t$run.jsonl" "count" >/dev/null
   end=$(date +%s.%N)
-  python3 - "$work/t.jsonl" "$start" "$end" <<'PY'
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1])]
-turns = [l for l in lines if l["type"] == "iteration"]
-over = sorted((t["seconds"] - t["model_seconds"]) * 1000 for t in turns)
-cells = sorted(sum(c["seconds"] for c in t["cells"]) * 1000 for t in turns)
-model = sum(t["model_seconds"] for t in turns) * 1000
-total = (float(sys.argv[3]) - float(sys.argv[2])) * 1000
-print(f"{len(turns)} turns over a 9.6 MB document: whole run {total:.0f} ms (model {model:.0f} ms); "
-      f"per turn beyond the model: median {over[len(over)//2]:.2f} ms, max {over[-1]:.2f} ms; "
-      f"of which the cell (grep over 200,000 lines) median {cells[len(cells)//2]:.2f} ms")
-PY
+  echo "$start $end" >"$work/t$run.times"
 done
+python3 - "$work" "$runs" <<'PY'
+import json, statistics, sys
+work, runs = sys.argv[1], int(sys.argv[2])
+out = {"name": "ask_overhead", "turns": [], "turn_s": [], "cell_s": [], "orchestration_s": [],
+       "worst_turn_s": [], "run_s": [], "model_s": []}
+for run in range(1, runs + 1):
+    lines = [json.loads(l) for l in open(f"{work}/t{run}.jsonl")]
+    turns = [l for l in lines if l["type"] == "iteration"]
+    over = [t["seconds"] - t["model_seconds"] for t in turns]
+    cells = [sum(c["seconds"] for c in t["cells"]) for t in turns]
+    start, end = map(float, open(f"{work}/t{run}.times").read().split())
+    out["turns"].append(len(turns))
+    out["turn_s"].append(statistics.median(over))
+    out["cell_s"].append(statistics.median(cells))
+    out["orchestration_s"].append(statistics.median(o - c for o, c in zip(over, cells)))
+    out["worst_turn_s"].append(max(over))
+    out["run_s"].append(end - start)
+    out["model_s"].append(sum(t["model_seconds"] for t in turns))
+    print(f"{len(turns)} turns over a 9.6 MB document: whole run {out['run_s'][-1] * 1000:.0f} ms "
+          f"(model {out['model_s'][-1] * 1000:.0f} ms); per turn beyond the model: median "
+          f"{out['turn_s'][-1] * 1000:.2f} ms, worst {max(over) * 1000:.2f} ms (turn "
+          f"{over.index(max(over)) + 1}); of which the cell {out['cell_s'][-1] * 1000:.2f} ms",
+          file=sys.stderr)
+print(json.dumps(out))
+PY

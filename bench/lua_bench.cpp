@@ -111,8 +111,7 @@ void BM_Load100MB(benchmark::State& state) {
   state.counters["document_MB"] = document_mb;
   state.counters["worker_peak_MB"] = worker_peak_mb;
   state.counters["memfd_MB"] = document_mb;
-  state.counters["peak_over_size"] =
-      (worker_peak_mb) / document_mb; // memfd pages are in the worker's peak
+  state.counters["peak_over_size_x"] = worker_peak_mb / document_mb; // memfd pages included
 }
 BENCHMARK(BM_Load100MB)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(5);
 

@@ -7,7 +7,6 @@
 #include "rlm/providers/factory.hpp"
 
 #include <benchmark/benchmark.h>
-#include <fmt/format.h>
 
 #include <atomic>
 #include <thread>
@@ -63,9 +62,7 @@ BENCHMARK(BM_FanOut64Requests200msAtConcurrency16)
     ->Iterations(5);
 
 // One request at a time with no server latency: what a call costs rlm itself.
-void BM_RequestOverhead(benchmark::State& state) {
-  const auto type = static_cast<config::ProviderType>(state.range(0));
-  const bool stream = state.range(1) != 0;
+void BM_RequestOverhead(benchmark::State& state, config::ProviderType type, bool stream) {
   testing::FakeProvider server(
       json{{"models", {{{"name", "m"}}}},
            {"default", {{"text", std::string(400, 'x')}, {"chunks", 20}}}});
@@ -81,14 +78,14 @@ void BM_RequestOverhead(benchmark::State& state) {
     if (!answer) state.SkipWithError(answer.error().message.c_str());
     benchmark::DoNotOptimize(answer);
   }
-  state.SetLabel(fmt::format("{} {}", type == config::ProviderType::ollama ? "ollama" : "openai",
-                             stream ? "stream (20 chunks)" : "whole"));
 }
-BENCHMARK(BM_RequestOverhead)
-    ->Args({static_cast<int>(config::ProviderType::ollama), 1})
-    ->Args({static_cast<int>(config::ProviderType::ollama), 0})
-    ->Args({static_cast<int>(config::ProviderType::openai), 1})
-    ->Args({static_cast<int>(config::ProviderType::openai), 0})
+BENCHMARK_CAPTURE(BM_RequestOverhead, ollama_whole, config::ProviderType::ollama, false)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RequestOverhead, ollama_stream, config::ProviderType::ollama, true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RequestOverhead, openai_whole, config::ProviderType::openai, false)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_RequestOverhead, openai_stream, config::ProviderType::openai, true)
     ->Unit(benchmark::kMicrosecond);
 
 } // namespace

@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# Builds the release preset and runs every benchmark: the Google Benchmark programs and the
-# whole-program start-up timing. Prints the results; docs/benchmarks.md quotes them.
+# Builds the release preset, runs every benchmark (the Google Benchmark program and the
+# whole-program scripts), keeps the results as JSON in build/release/bench-results/, and
+# rewrites docs/benchmarks.md from bench/benchmarks.md.in and those results.
+# Usage: bench/run.sh [--quick]
+#   --quick: one short repetition of each, for a smoke test; the page is written to
+#            build/release/bench-results/benchmarks.md instead of docs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=build/release/bench-results
+doc=docs/benchmarks.md
+case "${1:-}" in
+  "") reps=3 min_time=0.5 runs=3 startup_runs=200 ;;
+  --quick) reps=1 min_time=0.05 runs=1 startup_runs=20 doc=$out/benchmarks.md ;;
+  *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+
+echo "== building the release preset" >&2
 cmake --preset release >/dev/null
-cmake --build --preset release --target rlm rlm_bench >/dev/null
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== Google Benchmark: build/release/bench/rlm_bench"
-build/release/bench/rlm_bench --benchmark_min_time=0.2
-bench/startup.sh build/release/rlm
-bench/lua_cli.sh build/release/rlm
-bench/ask_overhead.sh build/release/rlm
+cmake --build --preset release -j2 --target rlm rlm_bench >/dev/null
+rm -rf "$out"
+mkdir -p "$out"
+python3 bench/write_benchmarks_md.py machine build/release "$reps" >"$out/machine.json"
+
+echo "== rlm_bench (Google Benchmark), $reps repetition(s)" >&2
+timeout 480 build/release/bench/rlm_bench --benchmark_min_time="$min_time" \
+  --benchmark_repetitions="$reps" --benchmark_out="$out/rlm_bench.json" \
+  --benchmark_out_format=json --benchmark_display_aggregates_only=true >&2
+for script in startup lua_cli ask_overhead; do
+  echo "== bench/$script.sh" >&2
+  if [ "$script" = startup ]; then n=$startup_runs; else n=$runs; fi
+  RUNS=$n timeout 300 "bench/$script.sh" build/release/rlm | tee -a "$out/scripts.jsonl" >&2
+done
+
+python3 bench/write_benchmarks_md.py render "$out" bench/benchmarks.md.in "$doc"
+echo "== wrote $doc (results in $out/)" >&2
