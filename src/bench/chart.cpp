@@ -33,7 +33,7 @@ constexpr double k_top = 40;
 constexpr double k_bottom = 54;
 
 constexpr std::string_view k_truncated_note =
-    "truncated: the document did not fit the model's context (scored 0)";
+    "truncated: the document did not fit the model's context, or the server cut it (scored 0)";
 
 struct Tick {
   double at = 0; // in scale units

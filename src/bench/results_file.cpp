@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <string_view>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,7 +75,10 @@ ReadResults parse(const std::string& path, std::string_view text) {
       ++results.bad_lines;
     }
   }
-  if (lines > 0 && results.records.empty()) {
+  // A file whose only line was cut short by a crash (no newline at its end) is ours.
+  const bool only_a_cut_line = lines == 1 && !text.empty() && text.back() != '\n' &&
+                               text.find("\"type\":\"task\"") != std::string_view::npos;
+  if (lines > 0 && results.records.empty() && !only_a_cut_line) {
     throw Fatal(ExitCode::input,
                 fmt::format("{} is not an rlm bench results file (none of its {} line{} is a "
                             "task record)",
@@ -109,6 +113,14 @@ ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
                             std::strerror(errno)),
                 "check that its directory exists and is writable, or choose another --out");
   }
+  // Two runs appending to one file would both run every task: one at a time.
+  if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(m_fd);
+    m_fd = -1;
+    throw Fatal(ExitCode::usage,
+                fmt::format("another rlm bench is writing {}", printable(m_path, 200)),
+                "wait for it to finish, or give this run its own --out");
+  }
   // A line cut short by a crash: end it, so the next record starts on a line of its own.
   if (!file.text.empty() && file.text.back() != '\n') {
     if (::write(m_fd, "\n", 1) != 1) {
@@ -130,11 +142,17 @@ void ResultsFile::append(const TaskRecord& record) {
   const auto line =
       to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(m_mutex);
+  if (m_broken) {
+    throw Fatal(ExitCode::output,
+                fmt::format("the results file {} could not be written", printable(m_path, 200)),
+                "free some disk space and run the same command again: finished tasks are kept");
+  }
   std::size_t written = 0;
   while (written < line.size()) {
     const auto n = ::write(m_fd, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      m_broken = true; // a half line is there now: the next run ends it, this one stops
       throw Fatal(ExitCode::output,
                   fmt::format("cannot append to the results file {}: {}", printable(m_path, 200),
                               std::strerror(errno)),
@@ -142,7 +160,13 @@ void ResultsFile::append(const TaskRecord& record) {
     }
     written += static_cast<std::size_t>(n);
   }
-  ::fdatasync(m_fd);
+  if (::fdatasync(m_fd) != 0 && errno != EINVAL) {
+    m_broken = true;
+    throw Fatal(ExitCode::output,
+                fmt::format("cannot sync the results file {}: {}", printable(m_path, 200),
+                            std::strerror(errno)),
+                "check the disk, then run the same command again: finished tasks are kept");
+  }
   m_keys.insert(record.key);
 }
 

@@ -2,6 +2,7 @@
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/providers/ledger.hpp"
+#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace rlm::bench {
@@ -19,7 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string position_text(const std::optional<double>& position) {
-  return position ? fmt::format("{:g}", *position) : "-";
+  return position ? fmt::format("{}", *position) : "-"; // shortest exact form: 0.1, 0.123456789
 }
 
 std::string utc_now() {
@@ -41,6 +43,14 @@ public:
   void on_sub_call(const loop::SubCallRecord& r) override {
     if (r.nested) return; // its turns arrive as iterations at depth > 0
     add(m_sub, r.provider, r.usage, r.error.empty());
+    // A sub-call the host failed (down, rate-limited, a bad key) says nothing about the
+    // method; one the model made too large is the method's own doing.
+    using Kind = providers::ProviderError::Kind;
+    if (r.error_kind && *r.error_kind != Kind::context_overflow &&
+        *r.error_kind != Kind::cancelled) {
+      const std::lock_guard lock(m_mutex);
+      if (m_provider_failure.empty()) m_provider_failure = r.error;
+    }
   }
   void on_iteration(const loop::IterationRecord& r) override {
     add(r.depth == 0 ? m_root : m_sub, r.provider, r.usage, true);
@@ -57,6 +67,10 @@ public:
   bool truncated() const {
     const std::lock_guard lock(m_mutex);
     return m_truncated;
+  }
+  std::string provider_failure() const {
+    const std::lock_guard lock(m_mutex);
+    return m_provider_failure;
   }
 
 private:
@@ -83,6 +97,7 @@ private:
   double m_cost = 0;
   bool m_priced = false;
   bool m_truncated = false;
+  std::string m_provider_failure; // the first sub-call the provider failed
 };
 
 struct TaskOutcome {
@@ -118,6 +133,10 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
     outcome.failure = result.message;
     return outcome;
   }
+  if (const auto failure = tally.provider_failure(); !failure.empty()) {
+    outcome.failure = "a sub-call failed at the provider: " + failure;
+    return outcome;
+  }
 
   TaskRecord r;
   r.key = planned.key;
@@ -134,7 +153,7 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
   r.expected = task.expected;
   r.answer = result.answer.value_or("");
   r.scorer = to_string(task.scorer);
-  r.score = result.answer ? score(task.scorer, *result.answer, task.expected) : 0.0;
+  r.score = result.answer ? score(task.scorer, *result.answer, task.expected, task.wrong) : 0.0;
   r.stop = loop::to_string(result.stop);
   r.iterations = result.iterations;
   r.sub_calls = result.sub_calls;
@@ -144,7 +163,8 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
     r.error = result.message;
   } else if (tally.truncated()) {
     r.status = "truncated"; // the server cut the prompt: the score is not the model's
-    r.error = "the server read far fewer prompt tokens than were sent";
+    r.score = 0;
+    r.error = "the server read far fewer prompt tokens than were sent (silent truncation)";
   } else if (result.stop != loop::StopReason::final_answer &&
              result.stop != loop::StopReason::max_iterations) {
     r.status = "error";
@@ -205,12 +225,14 @@ BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
   int failures_in_a_row = 0;
   std::exception_ptr thrown;
   std::atomic<int> workers_left{0};
+  std::atomic<std::size_t> running{0};
 
   const auto work = [&] {
     while (!halt.load()) {
       const auto index = next.fetch_add(1);
       if (index >= todo.size()) break;
       const auto& planned = todo[index];
+      ++running;
       try {
         auto ran = run_task(plan, planned, setup, &halt);
         const std::lock_guard lock(mutex);
@@ -233,6 +255,7 @@ BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
         if (!thrown) thrown = std::current_exception();
         halt = true;
       }
+      --running;
     }
     workers_left.fetch_sub(1);
   };
@@ -241,11 +264,27 @@ BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
   std::vector<std::thread> threads;
   const auto workers = std::min(jobs, std::max<std::size_t>(todo.size(), 1));
   workers_left = static_cast<int>(workers);
-  for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work);
+  try {
+    for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work);
+  } catch (const std::system_error& error) {
+    // No more threads: stop the ones started, then report (a joinable thread must never be
+    // destroyed, which would end the process).
+    halt = true;
+    for (auto& t : threads) t.join();
+    throw Fatal(ExitCode::usage,
+                fmt::format("cannot start {} tasks at once: {}", workers, error.what()),
+                "use fewer --jobs");
+  }
+  auto next_tick = Clock::now();
   while (workers_left.load() > 0) {
     if (cancel != nullptr && cancel->load() && !halt.load()) {
       outcome.interrupted = true;
       halt = true;
+    }
+    if (Clock::now() >= next_tick) {
+      next_tick += std::chrono::seconds(1);
+      const std::lock_guard lock(mutex);
+      observer.on_tick(running.load());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -138,13 +138,20 @@ std::vector<std::string> list_items(std::string_view text) {
   return distinct;
 }
 
-double score(Scorer scorer, std::string_view answer, std::string_view expected) {
+double score(Scorer scorer, std::string_view answer, std::string_view expected,
+             const std::vector<std::string>& wrong) {
   switch (scorer) {
   case Scorer::exact: return normalize(answer) == normalize(expected) ? 1.0 : 0.0;
   case Scorer::contains: {
     const auto want = normalize(expected);
-    if (want.empty()) return 0.0;
-    return (" " + normalize(answer) + " ").find(" " + want + " ") != std::string::npos ? 1.0 : 0.0;
+    const auto got = " " + normalize(answer) + " ";
+    const auto words = static_cast<std::size_t>(std::count(got.begin(), got.end(), ' ')) - 1;
+    if (want.empty() || words > k_max_contains_words) return 0.0;
+    for (const auto& w : wrong) {
+      const auto bad = normalize(w);
+      if (!bad.empty() && got.find(" " + bad + " ") != std::string::npos) return 0.0;
+    }
+    return got.find(" " + want + " ") != std::string::npos ? 1.0 : 0.0;
   }
   case Scorer::numeric: {
     const auto got = last_number(answer);

@@ -248,6 +248,7 @@ Task multihop(const TaskSpec& spec) {
                            people[0]);
   task.expected = cities[0];
   task.scorer = Scorer::contains;
+  task.wrong.assign(cities.begin() + 1, cities.end()); // the trap and the distractors' cities
   return task;
 }
 

@@ -43,12 +43,15 @@ Summary summarize(const std::vector<TaskRecord>& records) {
   std::map<std::string, const TaskRecord*> latest;
   for (const auto& r : records) latest[r.key] = &r;
 
-  using Group = std::tuple<std::size_t, std::string, std::size_t, std::string, std::int64_t>;
+  // Several models (report over several files) are kept apart, never averaged together.
+  using Group =
+      std::tuple<std::size_t, std::string, std::size_t, std::string, std::string, std::int64_t>;
   std::map<Group, std::vector<const TaskRecord*>> groups;
   std::set<std::string> labels;
   std::set<std::string> models;
   for (const auto& [key, r] : latest) {
-    groups[{suite_rank(r->suite), r->suite, method_rank(r->method), r->method, r->length_tokens}]
+    groups[{suite_rank(r->suite), r->suite, method_rank(r->method), r->method, r->model,
+            r->length_tokens}]
         .push_back(r);
     if (!r->label.empty()) labels.insert(r->label);
     if (!r->model.empty()) models.insert(r->model);
@@ -61,7 +64,9 @@ Summary summarize(const std::vector<TaskRecord>& records) {
     SummaryRow row;
     row.suite = std::get<1>(group);
     row.method = std::get<3>(group);
-    row.length_tokens = std::get<4>(group);
+    row.model = std::get<4>(group);
+    if (models.size() > 1) row.method = fmt::format("{} ({})", row.method, row.model);
+    row.length_tokens = std::get<5>(group);
     row.tasks = static_cast<std::int64_t>(members.size());
     double score = 0;
     double root = 0;
@@ -107,17 +112,21 @@ std::string render_table(const Summary& summary) {
   }
   const bool any_cost = std::any_of(summary.rows.begin(), summary.rows.end(),
                                     [](const auto& r) { return r.mean_cost.has_value(); });
+  std::size_t method_width = 8;
+  for (const auto& row : summary.rows)
+    method_width = std::max(method_width, printable(row.method, 48).size());
   std::string suite;
   for (const auto& row : summary.rows) {
     if (row.suite != suite) {
       suite = row.suite;
-      out += fmt::format("\n{}\n{:>7}  {:<8} {:>5} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}{}\n",
-                         printable(suite, 60), "length", "method", "tasks", "accuracy", "truncated",
-                         "errors", "root tok", "sub tok", "seconds", any_cost ? "       cost" : "");
+      out += fmt::format("\n{}\n{:>7}  {:<{}} {:>5} {:>9} {:>9} {:>6} {:>10} {:>10} {:>8}{}\n",
+                         printable(suite, 60), "length", "method", method_width, "tasks",
+                         "accuracy", "truncated", "errors", "root tok", "sub tok", "seconds",
+                         any_cost ? "       cost" : "");
     }
-    out += fmt::format("{:>7}  {:<8} {:>5} {:>8.1f}% {:>9} {:>6} {:>10} {:>10} {:>8.1f}{}\n",
-                       format_length(row.length_tokens), printable(row.method, 8), row.tasks,
-                       row.accuracy * 100, row.truncated, row.errors,
+    out += fmt::format("{:>7}  {:<{}} {:>5} {:>8.1f}% {:>9} {:>6} {:>10} {:>10} {:>8.1f}{}\n",
+                       format_length(row.length_tokens), printable(row.method, 48), method_width,
+                       row.tasks, row.accuracy * 100, row.truncated, row.errors,
                        tokens_text(row.mean_root_tokens), tokens_text(row.mean_sub_tokens),
                        row.mean_seconds,
                        !any_cost       ? std::string()

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace rlm::cli {
 
@@ -117,6 +119,15 @@ std::vector<std::int64_t> parse_lengths(const std::string& text) {
   return *lengths;
 }
 
+// `items` without repeats, in their first order: "4k,4k" is one length, not two tasks with
+// one key.
+template <typename T> std::vector<T> unique_in_order(const std::vector<T>& items) {
+  std::vector<T> out;
+  for (const auto& item : items)
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+  return out;
+}
+
 bench::Plan make_plan(const BenchOptions& o, const config::Config& cfg) {
   bench::Plan plan;
   if (o.suite == "all") {
@@ -130,6 +141,9 @@ bench::Plan make_plan(const BenchOptions& o, const config::Config& cfg) {
   plan.seed = o.seed.value_or(cfg.bench.seed);
   plan.methods = o.methods.empty() ? cfg.bench.methods : parse_methods(o.methods);
   plan.jobs = o.jobs.value_or(cfg.bench.jobs);
+  plan.lengths = unique_in_order(plan.lengths);
+  plan.positions = unique_in_order(plan.positions);
+  plan.methods = unique_in_order(plan.methods);
   plan.model = root_models(cfg);
   plan.label = o.label;
   return plan;
@@ -146,9 +160,39 @@ std::vector<bench::TaskRecord> of_plan(const bench::Plan& plan,
   return mine;
 }
 
-// Writes `text` to `path` through a temporary file, so a good chart is never half-replaced.
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const auto temporary = path + ".partial";
+// The chart draws a panel per suite and a line per method; a crafted results file with
+// thousands of each would take minutes. Real runs have a handful.
+void check_chartable(const bench::Summary& summary) {
+  constexpr std::size_t k_max_suites = 64;
+  constexpr std::size_t k_max_methods = 64;
+  std::set<std::string> suites;
+  std::set<std::string> methods;
+  for (const auto& row : summary.rows) {
+    suites.insert(row.suite);
+    methods.insert(row.method);
+  }
+  if (suites.size() > k_max_suites || methods.size() > k_max_methods) {
+    throw Fatal(ExitCode::input,
+                fmt::format("the results hold {} suites and {} methods; a chart draws at most {} "
+                            "of each",
+                            suites.size(), methods.size(), k_max_suites),
+                "report fewer files at once");
+  }
+}
+
+// Writes the chart to `path` through a temporary file, so a good chart is never
+// half-replaced; refuses to write over any of `results`.
+void write_chart(const std::string& path, const std::string& text,
+                 const std::vector<std::string>& results) {
+  for (const auto& r : results) {
+    std::error_code ec;
+    if (std::filesystem::equivalent(path, r, ec)) {
+      throw Fatal(ExitCode::usage,
+                  fmt::format("the chart would replace the results file {}", printable(r, 200)),
+                  "give --chart a path of its own, such as chart.html");
+    }
+  }
+  const auto temporary = fmt::format("{}.partial-{}", path, ::getpid());
   std::FILE* file = std::fopen(temporary.c_str(), "wb");
   bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();
   if (file != nullptr) ok = std::fclose(file) == 0 && ok;
@@ -219,7 +263,8 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
   const auto summary = bench::summarize(of_plan(plan, all.records));
   write_stdout(bench::render_table(summary));
   if (!o.chart.empty()) {
-    write_file_atomically(o.chart, bench::chart_html(summary, chart_title(summary)));
+    check_chartable(summary);
+    write_chart(o.chart, bench::chart_html(summary, chart_title(summary)), {o.out});
     if (!quiet) write_stderr_line("info", fmt::format("chart: {}", printable(o.chart, 200)));
   }
 
@@ -259,8 +304,9 @@ int run_report(const ReportOptions& o, const Context& context) {
   const auto summary = bench::summarize(records);
   write_stdout(bench::render_table(summary));
   const auto chart = o.chart.empty() ? default_chart_path(o.files.front()) : o.chart;
-  write_file_atomically(
-      chart, bench::chart_html(summary, o.title.empty() ? chart_title(summary) : o.title));
+  check_chartable(summary);
+  write_chart(chart, bench::chart_html(summary, o.title.empty() ? chart_title(summary) : o.title),
+              o.files);
   if (!context.options.verbosity.quiet)
     write_stderr_line("info", fmt::format("chart: {}", printable(chart, 200)));
   return to_int(ExitCode::success);
@@ -330,6 +376,15 @@ void add_run_command(CLI::App* bench, const std::string& name, const std::string
   cmd->add_option("--chart", o->chart, "Also write the chart (HTML) to FILE")->type_name("FILE");
   cmd->add_flag("--dry-run", o->dry_run, "List the tasks (their keys) and run nothing");
   add_run_override_options(*cmd, o->run);
+  cmd->footer(fmt::format(R"(
+Examples:
+  rlm bench {0} --lengths 4k..128k                     # rlm and vanilla, 6 lengths
+  rlm bench {0} --lengths 8k,64k --trials 3 --jobs 2 --out runs/m.jsonl
+  rlm bench {0} --methods rlm --root-model qwen2.5:14b --sub-model qwen2.5:3b
+Results are appended to --out as each task finishes; the same command run again skips
+finished tasks. Exit codes: 0 done, 2 usage or config, 3 unreadable results file, 4 provider
+failed (finished tasks kept), 7 cannot write, 130 interrupted. Details: docs/bench.md)",
+                          name));
   commands.push_back({cmd, [o, &context] { return run_bench_command(*o, context); }});
 }
 
@@ -340,7 +395,9 @@ void setup_bench(CLI::App& app, Context& context, CommandTable& commands) {
       "bench", "Compare the RLM loop with the plain model on generated long-context tasks");
   bench->require_subcommand(1);
   for (const auto& s : bench::suites()) {
-    add_run_command(bench, std::string(s.name), std::string(s.summary), context, commands);
+    auto description = std::string(s.summary);
+    description[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(description[0])));
+    add_run_command(bench, std::string(s.name), description, context, commands);
   }
   add_run_command(bench, "all", "Every suite: " + suite_names(), context, commands);
 
@@ -353,6 +410,11 @@ void setup_bench(CLI::App& app, Context& context, CommandTable& commands) {
   report->add_option("--chart", r->chart, "Where to write the chart (default: FILE with .html)")
       ->type_name("FILE");
   report->add_option("--title", r->title, "The chart's title")->type_name("TEXT");
+  report->footer(R"(
+Examples:
+  rlm bench report rlm-bench.jsonl                  # the table, and rlm-bench.html
+  rlm bench report runs/*.jsonl --chart all.html --title "14B against 7B"
+Exit codes: 0 done, 2 usage, 3 a file missing or not a results file, 7 cannot write the chart.)");
   commands.push_back({report, [r, &context] { return run_report(*r, context); }});
 
   auto s = std::make_shared<ShowOptions>();
@@ -369,6 +431,9 @@ void setup_bench(CLI::App& app, Context& context, CommandTable& commands) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000}))
       ->capture_default_str();
   show->add_option("--seed", s->seed, "Seed")->capture_default_str();
+  show->footer(R"(
+Example:
+  rlm bench show aggregate --length 16k --trial 2 > tickets.txt)");
   commands.push_back({show, [s] { return run_show(*s); }});
 
   bench->footer(R"(

@@ -38,7 +38,23 @@ std::string BenchProgress::status() const {
     accuracy += fmt::format(" · {} {:.0f}%", printable(method, 20),
                             100.0 * score.first / std::max(1, score.second));
   }
-  return fmt::format("{}/{} tasks{}{}", m_done, m_total, accuracy, eta());
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+  return fmt::format("{}/{} tasks{} · {} running · {}{}", m_done, m_total, accuracy, m_running,
+                     duration_text(elapsed), eta());
+}
+
+void BenchProgress::draw() {
+  if (m_style != Style::live) return;
+  write_stderr_raw("\r\x1b[2K" + fit_to_terminal("bench: " + status() +
+                                                 (m_last.empty() ? "" : " · last: " + m_last)));
+  m_line_shown = true;
+}
+
+void BenchProgress::on_tick(std::size_t running) {
+  const std::lock_guard lock(m_mutex);
+  m_running = running;
+  draw();
 }
 
 void BenchProgress::on_plan(std::size_t to_run, std::size_t already_done) {
@@ -68,9 +84,9 @@ void BenchProgress::on_task_done(const bench::TaskRecord& r) {
                   r.status == "ok" ? "" : " (" + r.status + ")", calls, r.seconds);
   if (m_style == Style::lines) {
     write_stderr_line("info", fmt::format("[{}/{}] {}{}", m_done, m_total, what, eta()));
-  } else if (m_style == Style::live) {
-    write_stderr_raw("\r\x1b[2Kbench: " + status() + " · last: " + what);
-    m_line_shown = true;
+  } else {
+    m_last = what;
+    draw();
   }
 }
 

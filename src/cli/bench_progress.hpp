@@ -19,11 +19,13 @@ public:
   void on_plan(std::size_t to_run, std::size_t already_done) override;
   void on_task_done(const bench::TaskRecord& record) override;
   void on_task_failed(const bench::PlannedTask& task, const std::string& message) override;
+  void on_tick(std::size_t running) override;
   // Clears the live line before other output goes to stderr.
   void done();
 
 private:
   std::string status() const;
+  void draw(); // the live line, on a terminal
   std::string eta() const;
 
   Style m_style;
@@ -32,6 +34,8 @@ private:
   std::size_t m_total = 0;
   std::size_t m_done = 0;
   std::map<std::string, std::pair<double, int>> m_scores; // method -> (sum, count)
+  std::size_t m_running = 0;
+  std::string m_last; // the last finished task, for the live line
   bool m_line_shown = false;
 };
 

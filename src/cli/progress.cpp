@@ -28,7 +28,7 @@ void Progress::draw(const std::string& activity) {
   const auto line = fmt::format("rlm: turn {}/{} · sub-calls {}/{} · tokens {} · {:.1f} s · {}",
                                 m_turn, m_max_iterations, m_sub_calls, m_max_sub_calls,
                                 tokens(m_tokens), elapsed(), activity);
-  write_stderr_raw("\r\x1b[2K" + line);
+  write_stderr_raw("\r\x1b[2K" + fit_to_terminal(line));
   m_line_shown = true;
 }
 

@@ -40,6 +40,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
       record.usage = reply->response.usage;
       result = std::move(reply->response.text);
     } else {
+      record.error_kind = reply.error().kind;
       result = std::unexpected(reply.error().message);
     }
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace rlm {
@@ -37,6 +38,19 @@ void write_stderr_raw(std::string_view text) {
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 bool stdin_is_terminal() { return ::isatty(STDIN_FILENO) == 1; }
+
+std::string fit_to_terminal(std::string_view line) {
+  winsize size{};
+  const std::size_t columns =
+      ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col - 1U : 79U;
+  std::size_t shown = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue; // inside a character
+    if (shown == columns) return std::string(line.substr(0, i));
+    ++shown;
+  }
+  return std::string(line);
+}
 
 std::string_view stdout_failed() {
   errno = 0;

@@ -24,8 +24,9 @@ ReadResults read_results(const std::string& path);
 
 class ResultsFile {
 public:
-  // Opens `path` for appending, creating it; reads the records already there. Throws Fatal
-  // (input or output) with the path and the fix when it cannot.
+  // Opens `path` for appending, creating it, and locks it against a second run; reads the
+  // records already there. Throws Fatal (input, output, or usage when another run holds
+  // the lock) with the path and the fix when it cannot.
   explicit ResultsFile(std::string path);
   ~ResultsFile();
   ResultsFile(const ResultsFile&) = delete;
@@ -46,6 +47,7 @@ private:
   std::vector<TaskRecord> m_existing;
   std::set<std::string> m_keys;
   std::size_t m_bad_lines = 0;
+  bool m_broken = false; // a write failed: no more appends in this run
   std::mutex m_mutex;
 };
 

@@ -55,6 +55,8 @@ public:
   // A task that could not run for a reason outside the method (the provider failed); it is
   // not recorded, so the next run tries it again.
   virtual void on_task_failed(const PlannedTask&, const std::string& /*message*/) {}
+  // About once a second while tasks run, so a live display can show time passing.
+  virtual void on_tick(std::size_t /*running*/) {}
 };
 
 struct BenchOutcome {

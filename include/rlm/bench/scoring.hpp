@@ -19,7 +19,12 @@ enum class Scorer {
 const char* to_string(Scorer scorer);
 std::optional<Scorer> scorer_from_string(std::string_view name);
 
-double score(Scorer scorer, std::string_view answer, std::string_view expected);
+// `wrong`: answers that must not appear (contains only): the trap of a multi-hop task, so
+// naming every city in the document does not score. A `contains` answer of more than
+// k_max_contains_words words scores 0 too: the whole document is not an answer.
+double score(Scorer scorer, std::string_view answer, std::string_view expected,
+             const std::vector<std::string>& wrong = {});
+inline constexpr std::size_t k_max_contains_words = 60;
 
 // Exposed for tests.
 std::string normalize(std::string_view text);

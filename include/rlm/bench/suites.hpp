@@ -40,6 +40,7 @@ struct Task {
   std::string query;
   std::string expected;
   Scorer scorer = Scorer::contains;
+  std::vector<std::string> wrong; // answers that score 0 even beside the right one
   // The sentences planted in the filler and the byte offset of each (for tests).
   std::vector<std::string> facts;
   std::vector<std::size_t> fact_offsets;

@@ -14,12 +14,13 @@ namespace rlm::bench {
 
 struct SummaryRow {
   std::string suite;  // "niah", "multifact", "aggregate", "multihop"
-  std::string method; // "rlm" or "vanilla"
+  std::string method; // "rlm" or "vanilla"; "rlm (model)" when the records hold several models
+  std::string model;  // the root model
   std::int64_t length_tokens = 0;
   std::int64_t tasks = 0;
-  double accuracy = 0;             // mean score over the tasks, 0..1
-  std::int64_t truncated = 0;      // tasks whose document did not fit the model (scored 0)
-  std::int64_t errors = 0;         // tasks that ended with another error (scored 0)
+  double accuracy = 0;        // mean score over the tasks, 0..1
+  std::int64_t truncated = 0; // the document did not fit the model, or the server cut it (scored 0)
+  std::int64_t errors = 0;    // tasks that ended with another error (scored 0)
   double mean_root_tokens = 0;     // prompt + completion tokens of root calls, per task
   double mean_sub_tokens = 0;      // the same for sub-calls
   double mean_seconds = 0;         // wall time per task
@@ -29,7 +30,7 @@ struct SummaryRow {
 struct Summary {
   std::vector<std::string> labels; // the distinct `label`s of the records ("" dropped)
   std::vector<std::string> models; // the distinct root models
-  std::vector<SummaryRow> rows;    // ordered by suite, method (rlm first), length
+  std::vector<SummaryRow> rows;    // ordered by suite, method (rlm first), model, length
 };
 
 // Groups `records` (the last record of each key wins).

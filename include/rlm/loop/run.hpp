@@ -43,7 +43,9 @@ struct SubCallRecord {
   std::string provider;
   providers::Usage usage;
   double seconds = 0;
-  std::string error;   // empty when answered
+  std::string error; // empty when answered
+  // When the provider failed (not a nested run's failure): what kind of failure.
+  std::optional<providers::ProviderError::Kind> error_kind;
   bool nested = false; // answered by a nested RLM run (max_depth > 1)
 };
 

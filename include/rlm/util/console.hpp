@@ -1,6 +1,7 @@
 // Writing to stdout and stderr without exceptions, and noticing when stdout failed.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace rlm {
@@ -17,6 +18,10 @@ void write_stderr_raw(std::string_view text);
 
 bool stderr_is_terminal();
 bool stdin_is_terminal();
+
+// `line` cut to fit the width of the terminal on stderr (80 columns when unknown), so a live
+// status line never wraps: "\r" could not go back over a wrapped line. Counts code points.
+std::string fit_to_terminal(std::string_view line);
 
 // Flushes stdout; returns the error text if anything written to it was lost ("" if not).
 std::string_view stdout_failed();

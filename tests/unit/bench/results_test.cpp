@@ -119,6 +119,44 @@ TEST(BenchResults, ALineCutShortByACrashIsSkippedAndTheNextRecordStartsClean) {
   EXPECT_TRUE(slurp(path).ends_with("}\n"));
 }
 
+TEST(BenchResults, AFileWhoseOnlyLineWasCutShortIsStillOurs) {
+  TempDir dir;
+  const auto path = dir.file("r.jsonl");
+  { std::ofstream(path) << R"({"answer":"x","cost":null,"type":"task","ke)"; }
+  ResultsFile file(path);
+  EXPECT_EQ(file.bad_lines(), 1U);
+  file.append(record("a", "rlm", 4096, 1));
+  EXPECT_EQ(read_results(path).records.size(), 1U);
+}
+
+TEST(BenchResults, ASecondRunOnTheSameFileIsRefused) {
+  TempDir dir;
+  const auto path = dir.file("r.jsonl");
+  ResultsFile first(path);
+  try {
+    ResultsFile second(path);
+    FAIL() << "two runs appended to one file";
+  } catch (const Fatal& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_THAT(e.what(), HasSubstr("another rlm bench is writing"));
+  }
+}
+
+TEST(BenchResults, CraftedFieldsNeverThrowOrOverflow) {
+  using nlohmann::json;
+  EXPECT_FALSE(record_from_json(json{{"type", 1}}));
+  auto j = to_json(record("k", "rlm", 4096, 1));
+  j["tokens"]["root"]["prompt"] = INT64_MAX;
+  EXPECT_FALSE(record_from_json(j));
+  j = to_json(record("k", "rlm", 4096, 1));
+  j["length_tokens"] = 1e300;
+  EXPECT_FALSE(record_from_json(j));
+  j = to_json(record("k", "rlm", 4096, 1));
+  j["trial"] = 1e300; // not a whole number: read as 0
+  ASSERT_TRUE(record_from_json(j));
+  EXPECT_EQ(record_from_json(j)->trial, 0);
+}
+
 TEST(BenchResults, AFileThatIsNotOursIsNeverAppendedTo) {
   TempDir dir;
   const auto path = dir.file("notes.txt");
@@ -175,6 +213,20 @@ TEST(BenchSummary, GroupsBySuiteMethodAndLengthWithTheLastRecordOfEachKey) {
   EXPECT_THAT(table, HasSubstr("    8k  rlm"));
   EXPECT_THAT(table, HasSubstr("100.0%"));
   EXPECT_EQ(render_table(summarize({})), "no finished tasks\n");
+}
+
+TEST(BenchSummary, SeveralModelsAreKeptApartNeverAveraged) {
+  auto big = record("big", "rlm", 4096, 1);
+  big.model = "big";
+  auto small = record("small", "rlm", 4096, 0);
+  small.model = "small";
+  const auto summary = summarize({big, small});
+  ASSERT_EQ(summary.rows.size(), 2U);
+  EXPECT_EQ(summary.rows[0].method, "rlm (big)");
+  EXPECT_EQ(summary.rows[0].accuracy, 1.0);
+  EXPECT_EQ(summary.rows[1].method, "rlm (small)");
+  EXPECT_EQ(summary.rows[1].accuracy, 0.0);
+  EXPECT_THAT(render_table(summary), HasSubstr("rlm (small)"));
 }
 
 TEST(BenchSummary, TextFromStrangersIsShownEscaped) {

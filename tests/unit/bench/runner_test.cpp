@@ -154,6 +154,26 @@ TEST(BenchRunner, ADeadProviderStopsTheRunAndRecordsNothing) {
   EXPECT_EQ(file.peek(), std::ifstream::traits_type::eof()); // created, and empty
 }
 
+TEST(BenchRunner, ASubCallTheProviderFailedLeavesTheTaskUnrecorded) {
+  // A dead or rate-limited sub provider says nothing about the method: the task is tried
+  // again by the next run, never recorded as a wrong answer.
+  auto script = niah_script();
+  script["replies"][0]["status"] = 500;
+  script["replies"][0]["error"] = "out of memory";
+  testing::FakeProvider server(script);
+  BenchFixture f(server.base_url());
+  f.plan.methods = {"rlm"};
+  f.plan.lengths = {4096};
+  f.plan.positions = {0.5};
+  Recorder recorder;
+  const auto outcome = f.run(recorder);
+  EXPECT_EQ(outcome.finished, 0U);
+  EXPECT_EQ(outcome.failed, 1U);
+  ASSERT_EQ(recorder.failures.size(), 1U);
+  EXPECT_THAT(recorder.failures[0], HasSubstr("a sub-call failed at the provider"));
+  EXPECT_TRUE(read_results(f.dir + "/r.jsonl").records.empty());
+}
+
 TEST(BenchRunner, CtrlCStopsTheRunAndRecordsNoHalfTask) {
   auto script = niah_script();
   for (auto& rule : script["replies"]) rule["latency_ms"] = 2000;

@@ -26,6 +26,19 @@ TEST(BenchScoring, ContainsNeedsWholeWords) {
   EXPECT_EQ(score(Scorer::contains, "", "amber-7291"), 0.0);
 }
 
+TEST(BenchScoring, ContainsRefusesTheTrapAndTheWholeDocument) {
+  const std::vector<std::string> wrong = {"Porto", "Oslo"};
+  EXPECT_EQ(score(Scorer::contains, "Lisbon", "Lisbon", wrong), 1.0);
+  EXPECT_EQ(score(Scorer::contains, "Lisbon or Porto", "Lisbon", wrong), 0.0);
+  EXPECT_EQ(score(Scorer::contains, "Lisbon, Oslo, Porto, Riga", "Lisbon", wrong), 0.0);
+  std::string flood = "amber-7291";
+  for (int i = 0; i < 70; ++i) flood += " filler";
+  EXPECT_EQ(score(Scorer::contains, flood, "amber-7291"), 0.0);
+  EXPECT_EQ(
+      score(Scorer::contains, "The passphrase for the archive vault is amber-7291.", "amber-7291"),
+      1.0);
+}
+
 TEST(BenchScoring, NumericTakesTheLastNumberAndDecaysWithTheError) {
   EXPECT_EQ(last_number("In 2024 there were 1,234 tickets"), 1234.0);
   EXPECT_EQ(last_number("-5 and then 3.5"), 3.5);
