@@ -106,6 +106,7 @@ ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
   m_bad_lines = results.bad_lines;
   for (const auto& r : m_existing) m_keys.insert(r.key);
 
+  m_created = !file.exists;
   m_fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (m_fd < 0) {
     throw Fatal(ExitCode::output,
@@ -133,6 +134,8 @@ ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
 }
 
 ResultsFile::~ResultsFile() {
+  // A file this run created and never wrote to would only be litter.
+  if (m_created && !m_appended && m_fd >= 0) ::unlink(m_path.c_str());
   if (m_fd >= 0) ::close(m_fd);
 }
 
@@ -152,7 +155,8 @@ void ResultsFile::append(const TaskRecord& record) {
     const auto n = ::write(m_fd, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      m_broken = true; // a half line is there now: the next run ends it, this one stops
+      m_appended = true; // a half line is there: keep the file
+      m_broken = true;   // a half line is there now: the next run ends it, this one stops
       throw Fatal(ExitCode::output,
                   fmt::format("cannot append to the results file {}: {}", printable(m_path, 200),
                               std::strerror(errno)),
@@ -168,6 +172,7 @@ void ResultsFile::append(const TaskRecord& record) {
                 "check the disk, then run the same command again: finished tasks are kept");
   }
   m_keys.insert(record.key);
+  m_appended = true;
 }
 
 } // namespace rlm::bench

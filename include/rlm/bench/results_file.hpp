@@ -28,6 +28,7 @@ public:
   // records already there. Throws Fatal (input, output, or usage when another run holds
   // the lock) with the path and the fix when it cannot.
   explicit ResultsFile(std::string path);
+  // Removes the file again when this run created it and wrote nothing.
   ~ResultsFile();
   ResultsFile(const ResultsFile&) = delete;
   ResultsFile& operator=(const ResultsFile&) = delete;
@@ -47,7 +48,9 @@ private:
   std::vector<TaskRecord> m_existing;
   std::set<std::string> m_keys;
   std::size_t m_bad_lines = 0;
-  bool m_broken = false; // a write failed: no more appends in this run
+  bool m_broken = false;   // a write failed: no more appends in this run
+  bool m_created = false;  // the file did not exist before this run
+  bool m_appended = false; // anything was written to it
   std::mutex m_mutex;
 };
 
