@@ -277,8 +277,8 @@ BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
   }
   auto next_tick = Clock::now();
   while (workers_left.load() > 0) {
-    if (cancel != nullptr && cancel->load() && !halt.load()) {
-      outcome.interrupted = true;
+    if (cancel != nullptr && cancel->load() && !outcome.interrupted) {
+      outcome.interrupted = true; // even after a halt: the user asked to stop (exit 130)
       halt = true;
     }
     if (Clock::now() >= next_tick) {
