@@ -10,7 +10,10 @@ std::string format(const Diagnostic& d) {
   // Every part may hold text from the file: escape control characters so no message can
   // forge a line or drive the terminal.
   std::string out = printable(d.file, 256);
-  if (d.line > 0) out += ":" + std::to_string(d.line);
+  if (d.line > 0) {
+    out += ':'; // not ":" + to_string(): GCC 12 warns falsely (-Wrestrict) at -O2
+    out += std::to_string(d.line);
+  }
   out += ": ";
   if (!d.key.empty()) out += printable(d.key) + ": ";
   out += printable(d.message, 400);

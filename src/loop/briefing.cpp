@@ -27,7 +27,7 @@ std::string utf8_suffix(std::string_view text, std::size_t max_bytes) {
 std::string with_commas(std::uint64_t n) {
   auto digits = std::to_string(n);
   for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(static_cast<std::size_t>(i), ",");
+    digits.insert(static_cast<std::size_t>(i), 1, ',');
   return digits;
 }
 

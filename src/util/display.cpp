@@ -58,7 +58,11 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
 
 std::string quoted_for_display(std::string_view text) {
   if (looks_like_secret(text)) return "(value hidden)";
-  return "\"" + printable(text, 40) + "\"";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + string at -O2.
+  std::string quoted(1, '"');
+  quoted += printable(text, 40);
+  quoted += '"';
+  return quoted;
 }
 
 } // namespace rlm
