@@ -159,11 +159,7 @@ int run_ask(const AskOptions& options, const Context& context) {
 
   const auto prompts = loop::load_prompts(cfg.prompts_dir);
   http::CurlTransport transport;
-  auto pool = providers::make_pool(cfg, transport, context.env);
-  if (!pool->serves(config::Role::root)) {
-    throw Fatal(ExitCode::usage, "no provider has the root role",
-                "add a [[providers]] table with role = \"root\" (see docs/config.md)");
-  }
+  auto pool = make_run_pool(cfg, transport, context.env);
 
   const auto settings = run_settings(cfg);
 

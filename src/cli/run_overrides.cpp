@@ -2,6 +2,9 @@
 
 #include "effective_config.hpp"
 
+#include "rlm/providers/factory.hpp"
+#include "rlm/util/fatal.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -60,6 +63,16 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.bypass_threshold = cfg.bypass_threshold;
   settings.limits = sandbox_limits(cfg.sandbox);
   return settings;
+}
+
+std::unique_ptr<providers::Pool> make_run_pool(const config::Config& cfg,
+                                               http::Transport& transport, const Environment& env) {
+  auto pool = providers::make_pool(cfg, transport, env);
+  if (!pool->serves(config::Role::root)) {
+    throw Fatal(ExitCode::usage, "no provider has the root role",
+                "add a [[providers]] table with role = \"root\" (see docs/config.md)");
+  }
+  return pool;
 }
 
 std::string root_models(const config::Config& cfg) {

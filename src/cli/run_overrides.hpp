@@ -3,11 +3,15 @@
 #pragma once
 
 #include "rlm/config/config.hpp"
+#include "rlm/http/transport.hpp"
 #include "rlm/loop/run.hpp"
+#include "rlm/providers/pool.hpp"
+#include "rlm/util/environment.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -30,6 +34,10 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& overrides);
 
 // The loop's settings from the config.
 loop::RunSettings run_settings(const config::Config& cfg);
+
+// The pool of a run; throws Fatal (usage) when no provider has the root role.
+std::unique_ptr<providers::Pool> make_run_pool(const config::Config& cfg,
+                                               http::Transport& transport, const Environment& env);
 
 // The root providers' models, comma-separated ("" when none).
 std::string root_models(const config::Config& cfg);

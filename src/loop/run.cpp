@@ -97,6 +97,15 @@ struct Run {
   }
 };
 
+// What a root call's answer tells the iteration's record.
+void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
+  record.reply = reply.response.text;
+  record.provider = reply.provider;
+  record.usage = reply.response.usage;
+  record.prompt_truncated = reply.response.prompt_truncated;
+  record.model_seconds = reply.response.seconds;
+}
+
 RunResult stopped(RunResult result, StopReason reason, std::string message) {
   result.stop = reason;
   result.message = std::move(message);
@@ -129,11 +138,7 @@ RunResult Run::bypass() {
   IterationRecord record;
   record.number = 1;
   record.depth = depth;
-  record.reply = reply->response.text;
-  record.provider = reply->provider;
-  record.usage = reply->response.usage;
-  record.prompt_truncated = reply->response.prompt_truncated;
-  record.model_seconds = reply->response.seconds;
+  take_reply(record, *reply);
   record.seconds = result.seconds;
   observer.on_iteration(record);
   result.answer = strip_fences(reply->response.text);
@@ -202,11 +207,7 @@ RunResult Run::loop() {
       result.answer = turned_back_answer;
       return finish(root_failed(result, reply.error()));
     }
-    record.reply = reply->response.text;
-    record.provider = reply->provider;
-    record.usage = reply->response.usage;
-    record.prompt_truncated = reply->response.prompt_truncated;
-    record.model_seconds = reply->response.seconds;
+    take_reply(record, *reply);
     messages.push_back({"assistant", reply->response.text});
 
     const auto parsed = parse_reply(reply->response.text);
@@ -338,11 +339,7 @@ RunResult Run::loop() {
   IterationRecord record;
   record.number = max_turns + 1;
   record.depth = depth;
-  record.reply = reply->response.text;
-  record.provider = reply->provider;
-  record.usage = reply->response.usage;
-  record.prompt_truncated = reply->response.prompt_truncated;
-  record.model_seconds = reply->response.seconds;
+  take_reply(record, *reply);
   record.notes.push_back("final answer requested: max_iterations reached");
   observer.on_iteration(record);
   const auto parsed = parse_reply(reply->response.text);
