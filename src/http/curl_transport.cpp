@@ -40,6 +40,7 @@ struct Transfer {
   bool idle_timeout = false;
   bool cancelled = false;
   bool too_large = false;
+  std::string callback_failure; // an exception from on_data, caught before it reached curl
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -56,9 +57,19 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   long status = 0;
   curl_easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &status);
   if (t.request->on_data && status >= 200 && status < 300) {
-    if (!t.request->on_data(piece)) {
-      t.cancelled = true;
-      return 0; // aborts the transfer
+    // C++ exceptions must not unwind through libcurl's C frames: a reader that throws is
+    // recorded, and the transfer ends the way a refused piece ends it.
+    bool go_on = false;
+    try {
+      go_on = t.request->on_data(piece);
+    } catch (const std::exception& error) {
+      t.callback_failure = error.what();
+    } catch (...) {
+      t.callback_failure = "an unknown error";
+    }
+    if (!go_on) {
+      t.cancelled = t.callback_failure.empty();
+      return 0; // aborts the transfer; curl closes the connection rather than reuse it
     }
   } else if (t.request->on_data) {
     t.response->body.append(piece.substr(
@@ -108,6 +119,11 @@ Failure classify(CURLcode code, const Transfer& t, const Request& request, const
     return {Failure::Kind::other,
             fmt::format("the reply from {} passed {} MiB and was abandoned", where,
                         request.max_body_bytes >> 20),
+            data};
+  }
+  if (!t.callback_failure.empty()) {
+    return {Failure::Kind::other,
+            fmt::format("rlm could not read the reply from {}: {}", where, t.callback_failure),
             data};
   }
   if (t.cancelled)
@@ -165,7 +181,10 @@ CurlTransport::~CurlTransport() { curl_share_cleanup(m_shared->share); }
 
 std::expected<Response, Failure> CurlTransport::perform(const Request& request) {
   Response response;
-  Transfer transfer{&request, &response, nullptr, Clock::now(), false, false};
+  Transfer transfer;
+  transfer.request = &request;
+  transfer.response = &response;
+  transfer.last_progress = Clock::now();
   const std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle)
     return std::unexpected(Failure{Failure::Kind::other, "cannot create an HTTP handle", false});

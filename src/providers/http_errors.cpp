@@ -21,9 +21,16 @@ const char* to_string(ProviderError::Kind kind) {
   case ProviderError::Kind::bad_request: return "bad_request";
   case ProviderError::Kind::server: return "server";
   case ProviderError::Kind::protocol: return "protocol";
+  case ProviderError::Kind::empty_reply: return "empty_reply";
   case ProviderError::Kind::cancelled: return "cancelled";
   }
   return "?";
+}
+
+bool repeats_every_call(const ProviderError& error) {
+  using Kind = ProviderError::Kind;
+  return error.kind == Kind::model_not_found || error.kind == Kind::auth ||
+         error.kind == Kind::balance || error.kind == Kind::bad_request;
 }
 
 ProviderError from_failure(const http::Failure& failure, std::string_view base_url,
@@ -32,16 +39,13 @@ ProviderError from_failure(const http::Failure& failure, std::string_view base_u
   switch (failure.kind) {
   case http::Failure::Kind::connect:
     return {Kind::unreachable, fmt::format("nothing answers at {}; {}", base_url, how_to_start),
-            true, std::nullopt, false};
-  case http::Failure::Kind::timeout:
-    return {Kind::timeout, failure.message, true, std::nullopt, failure.received_data};
-  case http::Failure::Kind::dropped:
-    return {Kind::protocol, failure.message, true, std::nullopt, failure.received_data};
-  case http::Failure::Kind::cancelled:
-    return {Kind::cancelled, "cancelled", false, std::nullopt, failure.received_data};
+            true};
+  case http::Failure::Kind::timeout: return {Kind::timeout, failure.message, true};
+  case http::Failure::Kind::dropped: return {Kind::protocol, failure.message, true};
+  case http::Failure::Kind::cancelled: return {Kind::cancelled, "cancelled"};
   case http::Failure::Kind::other: break;
   }
-  return {Kind::unreachable, failure.message, true, std::nullopt, failure.received_data};
+  return {Kind::unreachable, failure.message, true};
 }
 
 std::optional<double> retry_after(const http::Response& response) {

@@ -1,17 +1,20 @@
 #include "rlm/providers/ledger.hpp"
 
+#include "rlm/util/saturating.hpp"
+
 #include <algorithm>
 
 namespace rlm::providers {
 
 Tally& Tally::operator+=(const Tally& other) {
-  calls += other.calls;
-  failures += other.failures;
-  prompt_tokens += other.prompt_tokens;
-  cached_tokens += other.cached_tokens;
-  completion_tokens += other.completion_tokens;
+  // Token counts come from servers: sums saturate rather than overflow.
+  calls = saturating_add(calls, other.calls);
+  failures = saturating_add(failures, other.failures);
+  prompt_tokens = saturating_add(prompt_tokens, other.prompt_tokens);
+  cached_tokens = saturating_add(cached_tokens, other.cached_tokens);
+  completion_tokens = saturating_add(completion_tokens, other.completion_tokens);
   seconds += other.seconds;
-  priced_calls += other.priced_calls;
+  priced_calls = saturating_add(priced_calls, other.priced_calls);
   priced_cost += other.priced_cost;
   return *this;
 }
@@ -20,7 +23,8 @@ std::optional<double> cost_of(const Usage& usage, const config::ProviderConfig& 
   if (!prices.price_input_per_mtok || !prices.price_output_per_mtok) return std::nullopt;
   const double input = *prices.price_input_per_mtok;
   const double cached = prices.price_cached_input_per_mtok.value_or(input);
-  const auto fresh = std::max<std::int64_t>(0, usage.prompt_tokens - usage.cached_tokens);
+  const auto fresh =
+      std::max<std::int64_t>(0, saturating_sub(usage.prompt_tokens, usage.cached_tokens));
   return (static_cast<double>(fresh) * input + static_cast<double>(usage.cached_tokens) * cached +
           static_cast<double>(usage.completion_tokens) * *prices.price_output_per_mtok) /
          1e6;
@@ -33,9 +37,9 @@ void Ledger::record_answer(std::size_t provider, config::Role role, const ChatRe
   const std::lock_guard lock(m_mutex);
   auto& t = m_tallies[{provider, role}];
   ++t.calls;
-  t.prompt_tokens += response.usage.prompt_tokens;
-  t.cached_tokens += response.usage.cached_tokens;
-  t.completion_tokens += response.usage.completion_tokens;
+  t.prompt_tokens = saturating_add(t.prompt_tokens, response.usage.prompt_tokens);
+  t.cached_tokens = saturating_add(t.cached_tokens, response.usage.cached_tokens);
+  t.completion_tokens = saturating_add(t.completion_tokens, response.usage.completion_tokens);
   t.seconds += response.seconds;
   if (cost) {
     ++t.priced_calls;

@@ -1,10 +1,14 @@
 #include "rlm/providers/openai.hpp"
 
+#include "chat_exchange.hpp"
 #include "http_errors.hpp"
+#include "openai_reply.hpp"
+#include "rlm/providers/context_window.hpp"
 #include "streaming.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace rlm::providers {
 
@@ -13,26 +17,10 @@ namespace {
 using nlohmann::json;
 using Kind = ProviderError::Kind;
 
-std::string error_message(std::string_view body) {
-  const auto parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object() && parsed.contains("error")) {
-    const auto& e = parsed["error"];
-    if (e.is_object()) return e.value("message", e.dump());
-    if (e.is_string()) return e.get<std::string>();
-  }
-  return std::string(body.substr(0, 300));
-}
+const char* k_start_hint = "check base_url, and that the server runs";
 
-void read_usage(const json& usage, Usage& out) {
-  if (!usage.is_object()) return;
-  out.prompt_tokens = usage.value("prompt_tokens", std::int64_t{0});
-  out.completion_tokens = usage.value("completion_tokens", std::int64_t{0});
-  if (usage.contains("prompt_cache_hit_tokens")) { // DeepSeek
-    out.cached_tokens = usage.value("prompt_cache_hit_tokens", std::int64_t{0});
-  } else if (usage.contains("prompt_tokens_details") &&
-             usage["prompt_tokens_details"].is_object()) { // OpenAI, vLLM
-    out.cached_tokens = usage["prompt_tokens_details"].value("cached_tokens", std::int64_t{0});
-  }
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
 }
 
 } // namespace
@@ -47,46 +35,98 @@ OpenAiProvider::OpenAiProvider(config::ProviderConfig settings, const config::Ht
   }
 }
 
-ProviderError OpenAiProvider::from_status(const http::Response& response,
-                                          std::string_view body) const {
-  const auto message = error_message(body);
+ProviderError OpenAiProvider::refusal(long status, const std::string& message,
+                                      const http::Response* response) const {
   const auto& url = m_settings.base_url;
+  const auto& model = m_settings.model;
   const auto& key = m_settings.api_key_env;
-  switch (response.status) {
+  const auto after = response != nullptr ? retry_after(*response) : std::nullopt;
+  if (contains(message, "context shift is disabled")) { // llama.cpp, the answer ran out of room
+    return {Kind::context_overflow,
+            fmt::format("the answer of '{}' at {} ran into the end of the server's context window "
+                        "({}); give the server a bigger window (llama-server -c, divided among "
+                        "its -np slots), or lower max_tokens",
+                        model, url, message)};
+  }
+  if ((status == 0 || status == 400 || status == 413 || status == 422) &&
+      mentions_context_overflow(message)) {
+    return {Kind::context_overflow,
+            fmt::format("the prompt does not fit the context window of '{}' at {} ({}); give the "
+                        "server a bigger window (llama-server -c, vLLM --max-model-len), or set "
+                        "context_length for this provider so rlm sizes requests to it",
+                        model, url, message)};
+  }
+  switch (status) {
+  case 0:
+    return {Kind::server,
+            fmt::format("{} failed during the answer of '{}': {}", url, model, message), true};
   case 401:
   case 403:
-    return {Kind::auth, fmt::format("{} rejected the API key from ${} ({}); check the key", url,
-                                    key, response.status)};
+    if (m_authorization.empty()) {
+      return {Kind::auth, key.empty()
+                              ? fmt::format("{} needs an API key ({}); set api_key_env for this "
+                                            "provider and export the key",
+                                            url, status)
+                              : fmt::format("{} needs an API key ({}), and ${} is not set; export "
+                                            "{}=<your key>",
+                                            url, status, key, key)};
+    }
+    return {Kind::auth,
+            fmt::format("{} rejected the API key from ${} ({}); check the key", url, key, status)};
   case 402:
     return {Kind::balance,
             fmt::format("{} reports insufficient balance (402); top up the account", url)};
   case 404:
-    return {Kind::model_not_found,
-            fmt::format("{} has no model '{}' ({}); list the models with: curl {}/models", url,
-                        m_settings.model, message, url)};
-  case 408:
-  case 409:
-    return {Kind::server, fmt::format("{} answered {}: {}", url, response.status, message), true,
-            retry_after(response)};
-  case 429:
-    return {Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", url, message), true,
-            retry_after(response)};
-  case 400:
-  case 422:
-    if (mentions_context_overflow(message)) {
-      return {Kind::context_overflow, fmt::format("the prompt does not fit the context of '{}': {}",
-                                                  m_settings.model, message)};
+    if (contains(message, "model") || contains(message, "Model")) {
+      return {Kind::model_not_found,
+              fmt::format("{} has no model '{}' ({}); list the models with: curl {}/models", url,
+                          model, message, url)};
     }
     return {Kind::bad_request,
-            fmt::format("{} refused the request ({}): {}", url, response.status, message)};
+            fmt::format("{} has no chat endpoint at {}/chat/completions (404: {}); check "
+                        "base_url (OpenAI-compatible servers usually end in /v1)",
+                        url, url, message)};
+  case 408:
+  case 409:
+    return {Kind::server, fmt::format("{} answered {}: {}", url, status, message), true, after};
+  case 429:
+    return {Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", url, message), true,
+            after};
+  case 400:
+  case 422:
+    return {Kind::bad_request,
+            fmt::format("{} refused the request for '{}' ({}): {}", url, model, status, message)};
+  case 503:
+    if (contains(message, "Loading model")) { // llama.cpp while it starts
+      return {Kind::overloaded,
+              fmt::format("{} is still loading the model (503); rlm will retry", url), true,
+              after.value_or(2.0)};
+    }
+    return {Kind::overloaded, fmt::format("{} is overloaded (503): {}", url, message), true, after};
   default: break;
   }
-  if (response.status == 503) {
-    return {Kind::overloaded, fmt::format("{} is overloaded (503): {}", url, message), true,
-            retry_after(response)};
+  return {Kind::server, fmt::format("{} answered {}: {}", url, status, message), status >= 500,
+          after};
+}
+
+std::optional<std::int64_t> OpenAiProvider::window() {
+  const std::lock_guard lock(m_mutex);
+  const auto configured = m_settings.context_length;
+  // DeepSeek's API has no window endpoint; its window is documented, and is the config's.
+  if (m_settings.type == config::ProviderType::deepseek) return configured;
+  if (!m_served) {
+    std::vector<std::string> headers;
+    if (!m_authorization.empty()) headers.push_back(m_authorization);
+    auto served = probe_served_window(m_transport, m_settings, headers, m_timeouts);
+    if (!served.answered) return configured; // nothing answers: the chat will say so
+    if (served.serving) {
+      spdlog::debug("{} serves a window of {} tokens (from {})", m_settings.base_url,
+                    *served.serving, served.source);
+    }
+    m_served = std::move(served);
   }
-  return {Kind::server, fmt::format("{} answered {}: {}", url, response.status, message),
-          response.status >= 500, retry_after(response)};
+  if (m_served->serving && configured) return std::min(*m_served->serving, *configured);
+  return m_served->serving ? m_served->serving : configured;
 }
 
 std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatRequest& chat) {
@@ -96,116 +136,56 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
         fmt::format("no API key: ${} is not set; export {}=... (DeepSeek's API needs one)",
                     m_settings.api_key_env, m_settings.api_key_env)});
   }
+  const auto estimate = estimate_tokens(chat.messages);
+  auto max_tokens = chat.max_tokens.value_or(m_settings.max_tokens);
+  if (const auto served = window()) {
+    const auto fitted = fit_answer(
+        estimate, max_tokens, *served,
+        fmt::format("'{}' at {}", m_settings.model, m_settings.base_url),
+        "give the server a bigger window (llama-server -c, divided among its -np slots; vLLM "
+        "--max-model-len)");
+    if (!fitted) return std::unexpected(fitted.error());
+    max_tokens = *fitted;
+  }
   json messages = json::array();
   for (const auto& m : chat.messages)
     messages.push_back({{"role", m.role}, {"content", m.content}});
   json body = {{"model", m_settings.model},
                {"messages", messages},
-               {"max_tokens",
-                chat.max_tokens.value_or(m_settings.max_tokens)}, // always: llama.cpp may not stop
+               {"max_tokens", max_tokens}, // always: llama.cpp may not stop
                {"temperature", chat.temperature.value_or(m_settings.temperature)},
                {"stream", chat.stream}};
   if (chat.stream) body["stream_options"] = {{"include_usage", true}};
   if (!chat.stop.empty()) body["stop"] = chat.stop;
-  http::Request request;
-  request.method = "POST";
-  request.url = m_settings.base_url + "/chat/completions";
-  request.timeouts = m_timeouts;
-  request.cancel = chat.cancel;
-  request.headers = {"Content-Type: application/json",
-                     "Accept: " +
-                         std::string(chat.stream ? "text/event-stream" : "application/json")};
-  if (!m_authorization.empty()) request.headers.push_back(m_authorization);
-  request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-
-  ChatResponse answer;
-  std::optional<ProviderError> stream_error;
-  bool finished = false;
-  bool error_event = false;
-  LineSplitter lines;
-  const auto take_line = [&](std::string_view line) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == ':') return true; // keep-alive comments, blank lines
-    if (line.starts_with("event:")) {
-      error_event = line.find("error") != std::string_view::npos;
-      return true;
-    }
-    if (!line.starts_with("data:")) return true;
-    auto data = line.substr(5);
-    while (!data.empty() && data.front() == ' ') data.remove_prefix(1);
-    if (data == "[DONE]") {
-      finished = true;
-      return true;
-    }
-    const auto event = json::parse(data, nullptr, false);
-    if (!event.is_object() || error_event || event.contains("error")) {
-      stream_error = ProviderError{
-          Kind::server,
-          fmt::format("{} failed during the answer: {}", m_settings.base_url,
-                      event.is_object() ? error_message(data) : std::string("malformed event"))};
-      return false;
-    }
-    if (const auto& choices = event.value("choices", json::array());
-        !choices.empty() && choices[0].is_object()) {
-      const auto& delta = choices[0].value("delta", json::object());
-      if (delta.is_object() && delta.contains("content") && delta["content"].is_string()) {
-        answer.text += delta["content"].get<std::string>();
-      }
-      if (choices[0].contains("finish_reason") && choices[0]["finish_reason"].is_string()) {
-        answer.finish_reason = choices[0]["finish_reason"].get<std::string>();
-      }
-    }
-    if (event.contains("usage")) read_usage(event["usage"], answer.usage);
-    return true;
+  Exchange e;
+  e.request.method = "POST";
+  e.request.url = m_settings.base_url + "/chat/completions";
+  e.request.timeouts = m_timeouts;
+  e.request.cancel = chat.cancel;
+  e.request.headers = {"Content-Type: application/json",
+                       "Accept: " +
+                           std::string(chat.stream ? "text/event-stream" : "application/json")};
+  if (!m_authorization.empty()) e.request.headers.push_back(m_authorization);
+  e.request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  e.stream = chat.stream;
+  e.max_tokens = max_tokens;
+  e.server = m_settings.base_url;
+  e.start_hint = k_start_hint;
+  e.refusal = [this](long status, const std::string& message, const http::Response* response) {
+    return refusal(status, message, response);
   };
-  if (chat.stream) {
-    request.is_progress = [](std::string_view piece) {
-      return piece.find("data:") != std::string_view::npos;
-    };
-    request.on_data = [&](std::string_view piece) { return lines.feed(piece, take_line); };
+  OpenAiReplyReader reader;
+  auto answer = exchange(m_transport, std::move(e), reader);
+  if (!answer) return answer;
+  answer->prompt_estimate = estimate;
+  answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
+  if (answer->prompt_truncated) {
+    spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': the server cut the "
+                 "prompt (llama-server with context shift does this when a prompt passes its "
+                 "per-slot window); give it a bigger -c or fewer -np slots, or set "
+                 "context_length for this provider",
+                 m_settings.base_url, answer->usage.prompt_tokens, estimate, m_settings.model);
   }
-  const auto response = m_transport.perform(request);
-  if (stream_error) {
-    stream_error->produced_output = true;
-    return std::unexpected(*stream_error);
-  }
-  if (!response) {
-    return std::unexpected(from_failure(response.error(), m_settings.base_url,
-                                        "check base_url, and that the server runs"));
-  }
-  if (response->status != 200) return std::unexpected(from_status(*response, response->body));
-  answer.seconds = response->seconds;
-  if (chat.stream) {
-    take_line(lines.rest());
-    if (!finished && answer.finish_reason.empty()) {
-      return std::unexpected(ProviderError{
-          Kind::protocol,
-          fmt::format("{} ended the stream before the answer was complete", m_settings.base_url),
-          true, std::nullopt, !answer.text.empty()});
-    }
-    return answer;
-  }
-  // Non-streaming replies may be preceded by blank lines (DeepSeek while queued).
-  const auto first = response->body.find_first_not_of(" \r\n\t");
-  const auto reply =
-      json::parse(first == std::string::npos ? std::string_view()
-                                             : std::string_view(response->body).substr(first),
-                  nullptr, false);
-  const auto choices = reply.is_object() ? reply.value("choices", json::array()) : json::array();
-  if (choices.empty() || !choices[0].is_object() || !choices[0].contains("message")) {
-    return std::unexpected(ProviderError{
-        Kind::protocol,
-        fmt::format("{} sent a reply rlm cannot read (not a chat completion)", m_settings.base_url),
-        true});
-  }
-  const auto& message = choices[0]["message"];
-  answer.text = message.is_object() && message.value("content", json()).is_string()
-                    ? message["content"].get<std::string>()
-                    : "";
-  answer.finish_reason = choices[0].value("finish_reason", json()).is_string()
-                             ? choices[0]["finish_reason"].get<std::string>()
-                             : "stop";
-  read_usage(reply.value("usage", json::object()), answer.usage);
   return answer;
 }
 

@@ -49,7 +49,6 @@ std::expected<ChatResponse, ProviderError> call(Provider& provider, const ChatRe
 } // namespace
 
 bool worth_another_provider(const ProviderError& error) {
-  if (error.produced_output) return false;
   switch (error.kind) {
   case Kind::bad_request:
   case Kind::context_overflow:
@@ -61,7 +60,7 @@ bool worth_another_provider(const ProviderError& error) {
 Pool::Pool(std::vector<std::unique_ptr<Provider>> providers, PoolOptions options)
     : m_options(std::move(options)), m_ledger(settings_of(providers)) {
   for (auto& p : providers) {
-    m_members.push_back(Member{std::move(p), CircuitBreaker(m_options.breaker), 0, 0, {}});
+    m_members.push_back(Member{std::move(p), CircuitBreaker(m_options.breaker), 0, 0, {}, {}});
   }
 }
 
@@ -162,15 +161,18 @@ std::expected<Pool::Slot, ProviderError> Pool::acquire(config::Role role,
                     config::to_string(role), config::to_string(role))});
   }
   const auto& b = first->breaker;
+  const bool disabled = b.state(now()) == CircuitBreaker::State::disabled;
   const std::string why =
-      b.state(now()) == CircuitBreaker::State::disabled
-          ? fmt::format("{} is out for this run: {}", first->provider->settings().name,
-                        b.disabled_reason())
-          : fmt::format("{} is left alone for {:.0f} s after failing repeatedly: {}",
-                        first->provider->settings().name, b.open_until() - now(),
-                        first->last_error);
-  return std::unexpected(
-      ProviderError{Kind::unreachable, count > 1 ? fmt::format("all {} {} providers are down; {}",
+      disabled ? fmt::format("{} is out for this run: {}", first->provider->settings().name,
+                             b.disabled_reason())
+               : fmt::format("{} is left alone for {:.0f} s after failing repeatedly: {}",
+                             first->provider->settings().name, b.open_until() - now(),
+                             first->last_error);
+  // A provider taken out by a missing model or a bad key keeps that kind, so callers can
+  // tell "fix the config" from "the host is down".
+  const auto kind = disabled && first->disabled_kind ? *first->disabled_kind : Kind::unreachable;
+  return std::unexpected(ProviderError{kind, count > 1
+                                                 ? fmt::format("all {} {} providers are down; {}",
                                                                count, config::to_string(role), why)
                                                  : why});
 }
@@ -186,6 +188,7 @@ void Pool::release(Slot slot, const std::expected<ChatResponse, ProviderError>& 
       m.breaker.on_abandon(slot.trial); // says nothing about the host
     } else if (permanent_failure(outcome.error())) {
       m.breaker.disable(outcome.error().message);
+      m.disabled_kind = outcome.error().kind;
     } else if (host_failure(outcome.error())) {
       m.breaker.on_failure(now(), slot.trial);
       m.last_error = outcome.error().message;
@@ -214,15 +217,18 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
       return PoolAnswer{std::move(*outcome), name, attempts};
     }
     m_ledger.record_failure(index, role);
-    const auto& error = outcome.error();
-    if (!worth_another_provider(error)) return std::unexpected(error);
+    auto& error = outcome.error();
+    if (!worth_another_provider(error)) return std::unexpected(std::move(error));
     tried.insert(index);
     if (has_untried(serving, tried)) {
       spdlog::warn("{}: {}; trying another {} provider", name, error.message,
                    config::to_string(serving));
       continue;
     }
-    if (!error.retryable || retries >= m_options.retry.max_retries) return std::unexpected(error);
+    if (!error.retryable || retries >= m_options.retry.max_retries) {
+      if (attempts > 1) error.message += fmt::format(" (gave up after {} tries)", attempts);
+      return std::unexpected(std::move(error));
+    }
     const double jitter = m_options.jitter ? m_options.jitter() : [] {
       thread_local std::mt19937 engine{std::random_device{}()};
       return std::uniform_real_distribution<double>(0.0, 1.0)(engine);

@@ -35,6 +35,11 @@ and at most one fault:
       "keepalive"        SSE ": keep-alive" comments (and blank lines) before the data
       "malformed"        200 with a body that is not JSON
       "truncate"         Ollama: prompt_eval_count far below the real prompt
+Replaying what real servers sent (tests/captures/, recorded from llama.cpp's llama-server):
+    "replay": "llama-server-noshift/41-noshift-long-prompt-stream" in a rule answers a chat
+    request with that capture's status line, headers and body, byte for byte (a chunked body
+    goes out one event per chunk, as the server sent it); "routes": {"GET /props":
+    "llama-server-main/02-props", ...} in the script replays a capture for any method and path.
 Every request is appended to --log as one JSON line: method, path, body, and whether an
 Authorization header came (its value is never written, only a SHA-256 of it, and, when the
 script has "expect_authorization", whether it matched that). With "require_authorization",
@@ -52,6 +57,28 @@ import threading
 import time
 
 MAX_REQUESTS = 100_000
+CAPTURES = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures"))
+
+
+def load_capture(name):
+    """The status, headers and body of a recorded reply: NAME.hdr and NAME.body."""
+    base = os.path.realpath(os.path.join(CAPTURES, name))
+    if not base.startswith(CAPTURES + os.sep):
+        raise ValueError(f"capture {name!r} is outside {CAPTURES}")
+    with open(base + ".hdr", "rb") as f:
+        lines = f.read().decode("latin-1").replace("\r\n", "\n").split("\n")
+    parts = lines[0].split(" ", 2)
+    status, reason = int(parts[1]), (parts[2] if len(parts) > 2 else "")
+    headers = []
+    for line in lines[1:]:
+        if ":" in line:
+            name_, value = line.split(":", 1)
+            headers.append((name_.strip(), value.strip()))
+    body = b""
+    if os.path.exists(base + ".body"):
+        with open(base + ".body", "rb") as f:
+            body = f.read()
+    return status, reason, headers, body
 MAX_STALL_SECONDS = 120
 
 
@@ -186,6 +213,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def replay(self, name):
+        status, reason, headers, body = load_capture(name)
+        chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers)
+        self.send_response_only(status, reason)
+        for key, value in headers:
+            if key.lower() not in ("content-length", "transfer-encoding"):
+                self.send_header(key, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            # One event (or line) per chunk, as llama.cpp writes them.
+            for piece in re.split(rb"(?<=\n\n)", body):
+                if piece:
+                    self.chunk(piece)
+            return self.end_stream()
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def replay_route(self):
+        """Replays the capture the script names for this method and path, if any."""
+        name = self.server.script.data.get("routes", {}).get(f"{self.command} {self.path}")
+        if name is None:
+            return False
+        self.replay(name)
+        return True
+
     def stall(self, rule):
         deadline = time.time() + min(float(rule.get("stall_seconds", 30)), MAX_STALL_SECONDS)
         while time.time() < deadline and not self.server.stopping.is_set():
@@ -210,6 +264,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.record(None)
         script = self.server.script
+        if self.replay_route():
+            return
         if self.path == "/api/version":
             self.send_json(200, {"version": script.data.get("version", "0.6.8")})
         elif self.path in ("/api/tags", "/v1/models") and "listing_body" in script.data:
@@ -253,6 +309,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/__shutdown":
             self.send_json(200, {"ok": True})
             return self.server.stop_soon()
+        if self.replay_route():
+            return
         if self.path == "/api/show":
             model = self.server.script.model(body.get("model", body.get("name", "")))
             if model is None:
@@ -281,6 +339,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if api == "ollama":
                 return self.error(api, 404, f"model '{model}' not found, try pulling it first")
             return self.error(api, 404, f"The model `{model}` does not exist")
+        if "replay" in rule:
+            return self.replay(rule["replay"])
         if "status" in rule:
             return self.error(api, rule["status"], rule.get("error", "fake failure"), rule)
         fault = rule.get("fault")

@@ -12,9 +12,6 @@
 
 namespace rlm::providers {
 
-// A token estimate that errs high, for sizing windows: about 3 characters per token.
-std::int64_t estimate_tokens(const std::vector<Message>& messages);
-
 class OllamaProvider final : public Provider {
 public:
   OllamaProvider(config::ProviderConfig settings, const config::HttpSettings& http,
@@ -28,7 +25,10 @@ public:
 
 private:
   http::Request base_request(const std::string& path) const;
-  ProviderError from_status(const http::Response& response, std::string_view body) const;
+  std::string server() const;
+  // An HTTP error status (or, as 0, an error line inside a 200 stream) as a ProviderError.
+  ProviderError refusal(long status, const std::string& message,
+                        const http::Response* response) const;
 
   config::ProviderConfig m_settings;
   http::Timeouts m_timeouts;

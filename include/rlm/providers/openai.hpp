@@ -5,8 +5,12 @@
 
 #include "rlm/config/config.hpp"
 #include "rlm/http/transport.hpp"
+#include "rlm/providers/context_window.hpp"
 #include "rlm/providers/provider.hpp"
 #include "rlm/util/environment.hpp"
+
+#include <mutex>
+#include <optional>
 
 namespace rlm::providers {
 
@@ -18,13 +22,22 @@ public:
   std::expected<ChatResponse, ProviderError> chat(const ChatRequest& request) override;
   const config::ProviderConfig& settings() const override { return m_settings; }
 
+  // The window the server serves (llama.cpp's per-slot n_ctx, vLLM's max_model_len, asked
+  // once), capped by the config's context_length; nothing when neither says.
+  std::optional<std::int64_t> window();
+
 private:
-  ProviderError from_status(const http::Response& response, std::string_view body) const;
+  // An HTTP error status (or the code of an error inside a 200 reply; 0 when it gave none)
+  // as a ProviderError.
+  ProviderError refusal(long status, const std::string& message,
+                        const http::Response* response) const;
 
   config::ProviderConfig m_settings;
   http::Timeouts m_timeouts;
   http::Transport& m_transport;
   std::string m_authorization; // "Authorization: Bearer ..." or empty; never logged
+  std::mutex m_mutex;
+  std::optional<ServedWindow> m_served; // asked once, when the server first answers
 };
 
 } // namespace rlm::providers

@@ -58,6 +58,7 @@ private:
     std::int64_t in_flight = 0;
     double current_weight = 0; // smooth weighted round robin (as nginx balances upstreams)
     std::string last_error;
+    std::optional<ProviderError::Kind> disabled_kind; // why the breaker took it out, if it did
   };
 
   struct Slot {

@@ -35,10 +35,16 @@ struct Usage {
 
 struct ChatResponse {
   std::string text;
+  std::string thinking;      // a thinking model's reasoning, when the server sends it apart
   std::string finish_reason; // "stop", "length", ...
   Usage usage;
   double seconds = 0;
-  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+  std::int64_t max_tokens = 0;      // the completion limit that was sent (after fitting the window)
+  bool prompt_truncated = false;    // the server read far fewer prompt tokens than were sent
+  std::int64_t prompt_estimate = 0; // rlm's estimate of the prompt's tokens
+
+  // The answer stopped at max_tokens: it may be cut short.
+  bool cut_short() const { return finish_reason == "length"; }
 };
 
 struct ProviderError {
@@ -54,20 +60,26 @@ struct ProviderError {
     bad_request,      // 400, 422: rlm sent something the server refuses
     server,           // other 5xx
     protocol,         // the reply could not be understood, or broke off
+    empty_reply,      // the server answered, but with no text
     cancelled,
   };
   ProviderError() = default;
   ProviderError(Kind k, std::string m, bool retry = false,
-                std::optional<double> after = std::nullopt, bool output = false)
-      : kind(k), message(std::move(m)), retryable(retry), retry_after_seconds(after),
-        produced_output(output) {}
+                std::optional<double> after = std::nullopt)
+      : kind(k), message(std::move(m)), retryable(retry), retry_after_seconds(after) {}
 
   Kind kind = Kind::server;
   std::string message; // one line with the fix; never contains a key
   bool retryable = false;
   std::optional<double> retry_after_seconds; // from Retry-After / retry-after-ms
-  bool produced_output = false;              // a stream had started: never retried
+  // For context_overflow found before sending: about how many characters of prompt fit, so
+  // a caller (the model, through llm_query) can split its text.
+  std::optional<std::int64_t> fits_chars;
 };
+
+// Failures that will repeat on every call to this provider until the user changes
+// something: a missing model, a key, the balance, a request the server refuses.
+bool repeats_every_call(const ProviderError& error);
 
 class Provider {
 public:

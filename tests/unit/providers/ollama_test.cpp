@@ -2,6 +2,7 @@
 // truncate:false), streaming and not, and each error Ollama sends.
 #include "fake_provider.hpp"
 #include "rlm/http/curl_transport.hpp"
+#include "rlm/providers/context_window.hpp"
 #include "rlm/providers/ollama.hpp"
 
 #include <gmock/gmock.h>
@@ -99,7 +100,10 @@ TEST(Ollama, APromptThatCannotFitIsRefusedBeforeSending) {
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().kind, Kind::context_overflow);
   EXPECT_THAT(answer.error().message,
-              HasSubstr("does not fit the 4096-token context of 'qwen2.5:7b'"));
+              HasSubstr("does not fit the 4,096-token window of 'qwen2.5:7b'"));
+  ASSERT_TRUE(answer.error().fits_chars);
+  EXPECT_GT(*answer.error().fits_chars, 8000); // about (4096 - 256) tokens at 3 characters
+  EXPECT_LT(*answer.error().fits_chars, 3 * 4096);
   for (const auto& r : f.server.requests()) EXPECT_NE(r["path"], "/api/chat");
 }
 
@@ -132,21 +136,22 @@ TEST(Ollama, QueueFullIsRetryable) {
   EXPECT_THAT(answer.error().message, HasSubstr("maximum pending requests exceeded"));
 }
 
-TEST(Ollama, AMidStreamErrorLineIsAnErrorAfterOutput) {
+TEST(Ollama, AMidStreamErrorLineIsARetryableErrorAndThePartialTextIsDropped) {
   OllamaFixture f(
       script({{{"fault", "mid_stream_error"}, {"error", "CUDA error: out of memory"}}}));
   const auto answer = f.ollama.chat(ask("q"));
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().kind, Kind::server);
   EXPECT_THAT(answer.error().message, HasSubstr("CUDA error: out of memory"));
-  EXPECT_TRUE(answer.error().produced_output);
+  EXPECT_TRUE(answer.error().retryable);
 }
 
-TEST(Ollama, ADroppedStreamIsAProtocolErrorAfterOutput) {
+TEST(Ollama, ADroppedStreamIsARetryableProtocolError) {
   OllamaFixture f(script({{{"fault", "drop"}}}));
   const auto answer = f.ollama.chat(ask("q"));
   ASSERT_FALSE(answer);
-  EXPECT_TRUE(answer.error().produced_output);
+  EXPECT_EQ(answer.error().kind, Kind::protocol);
+  EXPECT_TRUE(answer.error().retryable);
 }
 
 TEST(Ollama, MalformedJsonIsAProtocolError) {

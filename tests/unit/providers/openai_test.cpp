@@ -142,7 +142,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "This model's maximum context length is 65536 tokens. However, you requested "
                   "90000 tokens",
                   Kind::context_overflow, false, "maximum context length is 65536 tokens"},
-        ErrorCase{422, "Invalid Parameters", Kind::bad_request, false, "refused the request (422)"},
+        ErrorCase{422, "Invalid Parameters", Kind::bad_request, false,
+                  "refused the request for 'deepseek-chat' (422)"},
         ErrorCase{429, "Rate Limit Reached", Kind::rate_limited, true, "rate limiting (429)"},
         ErrorCase{500, "Server Error", Kind::server, true, "answered 500"},
         ErrorCase{503, "Server Overloaded", Kind::overloaded, true, "overloaded (503)"}));
@@ -154,19 +155,20 @@ TEST(OpenAi, RetryAfterIsRead) {
   EXPECT_EQ(answer.error().retry_after_seconds, 3.0);
 }
 
-TEST(OpenAi, AMidStreamErrorEventIsAnErrorAfterOutput) {
+TEST(OpenAi, AMidStreamErrorEventIsAnErrorAndThePartialTextIsDropped) {
   OpenAiFixture f(script({{{"fault", "mid_stream_error"}, {"error", "upstream died"}}}));
   const auto answer = f.client.chat(ask());
   ASSERT_FALSE(answer);
   EXPECT_THAT(answer.error().message, HasSubstr("upstream died"));
-  EXPECT_TRUE(answer.error().produced_output);
+  EXPECT_TRUE(answer.error().retryable);
 }
 
-TEST(OpenAi, AStreamThatBreaksOffIsAnError) {
+TEST(OpenAi, AStreamThatBreaksOffIsARetryableError) {
   OpenAiFixture f(script({{{"fault", "drop"}}}));
   const auto answer = f.client.chat(ask());
   ASSERT_FALSE(answer);
-  EXPECT_TRUE(answer.error().produced_output);
+  EXPECT_EQ(answer.error().kind, Kind::protocol);
+  EXPECT_TRUE(answer.error().retryable);
 }
 
 TEST(OpenAi, MalformedReplyIsAProtocolError) {

@@ -187,14 +187,16 @@ TEST(Pool, RequestErrorsAreNeitherRetriedNorFailedOver) {
   }
 }
 
-TEST(Pool, AStreamThatProducedOutputIsNeitherRetriedNorFailedOver) {
+TEST(Pool, AStreamThatBrokeOffFailsOverLikeAnyDroppedConnection) {
+  // rlm hands nothing on until a reply is complete, so the partial text is simply dropped.
   Fixture f;
   auto* a = f.add("a");
   auto* b = f.add("b");
-  a->outcomes.push_back({Kind::protocol, "broke off", true, std::nullopt, true});
-  EXPECT_FALSE(f.chat());
+  a->outcomes.push_back({Kind::protocol, "broke off", true});
+  const auto answer = f.chat();
+  ASSERT_TRUE(answer) << answer.error().message;
   EXPECT_EQ(a->calls, 1);
-  EXPECT_EQ(b->calls, 0);
+  EXPECT_EQ(b->calls, 1);
 }
 
 TEST(Pool, RetriesWithBackoffOnceEveryProviderHasFailed) {
@@ -474,12 +476,22 @@ TEST(Retries, ClientErrorsAreNeverRetried) {
   EXPECT_TRUE(f.waits.empty());
 }
 
-TEST(Retries, AStreamThatProducedOutputIsNeverRetried) {
-  RetryFixture f(only(json{{"match", {{"call", 1}}}, {"fault", "mid_stream_error"}}));
+TEST(Retries, AConnectionThatBrokeMidReplyIsRetriedAndThePartialTextDiscarded) {
+  RetryFixture f(only(json{{"match", {{"call", 1}}}, {"fault", "drop"}, {"text", "PARTIAL"}}));
   const auto answer = f.chat();
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->response.text, "finally");
+  EXPECT_EQ(answer->attempts, 2);
+  EXPECT_EQ(f.chats(), 2);
+}
+
+TEST(Retries, TheLastErrorSaysHowManyTriesWereMade) {
+  RetryFixture f(only(json{{"fault", "drop"}}));
+  const auto answer = f.chat(2);
   ASSERT_FALSE(answer);
-  EXPECT_TRUE(answer.error().produced_output);
-  EXPECT_EQ(f.chats(), 1);
+  EXPECT_EQ(f.chats(), 3);
+  EXPECT_NE(answer.error().message.find("(gave up after 3 tries)"), std::string::npos)
+      << answer.error().message;
 }
 
 TEST(Retries, ACancelledWaitStops) {

@@ -1,0 +1,100 @@
+#include "chat_exchange.hpp"
+
+#include "http_errors.hpp"
+#include "streaming.hpp"
+
+#include "rlm/util/display.hpp"
+#include "rlm/util/untrusted_json.hpp"
+
+#include <fmt/format.h>
+
+namespace rlm::providers {
+
+namespace {
+
+using Kind = ProviderError::Kind;
+
+ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
+  if (answer.cut_short()) {
+    const auto thought =
+        answer.thinking.empty()
+            ? std::string()
+            : fmt::format(" (it spent them thinking: {} characters)", answer.thinking.size());
+    return {Kind::empty_reply,
+            fmt::format("{} stopped at max_tokens ({}) before writing any answer{}; raise "
+                        "max_tokens for this provider",
+                        e.server, answer.max_tokens, thought)};
+  }
+  return {Kind::empty_reply,
+          fmt::format("{} sent an empty answer (finish_reason \"{}\"); try again, or check the "
+                      "model and its chat template",
+                      e.server, printable(answer.finish_reason, 40))};
+}
+
+} // namespace
+
+std::string error_text(std::string_view body) {
+  if (const auto parsed = parse_untrusted_json(body)) {
+    if (const auto* error = json_field::any(*parsed, "error")) {
+      if (const auto* message = json_field::string(*error, "message"))
+        return printable(*message, 300);
+      return json_brief(*error);
+    }
+    if (const auto* message = json_field::string(*parsed, "message")) // some proxies
+      return printable(*message, 300);
+  }
+  return printable(body, 300);
+}
+
+std::expected<ChatResponse, ProviderError> exchange(http::Transport& transport, Exchange e,
+                                                    ReplyReader& reader) {
+  LineSplitter lines;
+  if (e.stream) {
+    // Never throws into libcurl: the readers are total, and a failure is recorded in their
+    // state, which returns false here so curl aborts the transfer cleanly.
+    e.request.on_data = [&](std::string_view piece) {
+      return lines.feed(piece, [&](std::string_view line) { return reader.line(line); });
+    };
+    e.request.is_progress = [&](std::string_view piece) { return reader.is_progress(piece); };
+  }
+  const auto response = transport.perform(e.request);
+  const auto& state = reader.state();
+  const auto refused = [&](const InReplyError& error) {
+    auto out = e.refusal(error.code.value_or(0), error.message, nullptr);
+    return std::unexpected(std::move(out));
+  };
+  if (state.error) return refused(*state.error);
+  if (!state.malformed.empty()) {
+    return std::unexpected(
+        ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed), true});
+  }
+  if (!response) return std::unexpected(from_failure(response.error(), e.server, e.start_hint));
+  if (response->status != 200) {
+    return std::unexpected(e.refusal(response->status, error_text(response->body), &*response));
+  }
+  if (e.stream) {
+    if (lines.rest().empty() || reader.line(lines.rest())) reader.end();
+  } else {
+    reader.body(response->body);
+  }
+  if (state.error) return refused(*state.error);
+  if (!state.malformed.empty()) {
+    return std::unexpected(
+        ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed), true});
+  }
+  if (!state.complete) {
+    return std::unexpected(ProviderError{
+        Kind::protocol,
+        fmt::format("{} ended the reply before it was complete (after {} characters of "
+                    "answer); the partial answer was discarded",
+                    e.server, state.answer.text.size()),
+        true});
+  }
+  ChatResponse answer = state.answer;
+  answer.seconds = response->seconds;
+  answer.max_tokens = e.max_tokens;
+  if (answer.text.empty()) return std::unexpected(empty_reply(e, answer));
+  return answer;
+}
+
+} // namespace rlm::providers

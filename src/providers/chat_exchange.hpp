@@ -1,0 +1,37 @@
+// The one path every chat request takes, for both protocols: send, read the reply through
+// the protocol's ReplyReader (streamed or whole), and turn each way a server can say "no"
+// into a ProviderError: a transport failure, an HTTP error status, an error inside a 200
+// reply, a reply that is not the protocol, a stream that ends before its end marker, and a
+// reply with no text. A partial answer is never returned as an answer.
+#pragma once
+
+#include "reply_reader.hpp"
+
+#include "rlm/http/transport.hpp"
+
+#include <functional>
+
+namespace rlm::providers {
+
+// Turns a refusal into a ProviderError: `status` is the HTTP status, or the code the server
+// put in an error inside a 200 reply (0 when it gave none); `response` is null for the latter.
+using Refusal = std::function<ProviderError(long status, const std::string& message,
+                                            const http::Response* response)>;
+
+struct Exchange {
+  http::Request request; // method, url, headers, body, timeouts, cancel
+  bool stream = true;
+  std::int64_t max_tokens = 0; // the completion limit sent, for messages
+  std::string server;          // "Ollama at http://..." or the base URL, for messages
+  std::string start_hint;      // how to start the server, for "nothing answers"
+  Refusal refusal;
+};
+
+std::expected<ChatResponse, ProviderError> exchange(http::Transport& transport, Exchange exchange,
+                                                    ReplyReader& reader);
+
+// The message in an error body: {"error": "text"}, {"error": {"message": ...}}, or the start
+// of the body when it is not JSON; made printable and cut.
+std::string error_text(std::string_view body);
+
+} // namespace rlm::providers

@@ -1,0 +1,257 @@
+// Conformance with real servers: every reply recorded from a real llama.cpp server
+// (tests/captures/, see its README) is replayed byte for byte by the fake provider as the
+// answer to a chat request, and what rlm makes of it is asserted here. A capture added
+// without a case here fails EveryCaptureHasACase.
+#include "fake_provider.hpp"
+#include "rlm/http/curl_transport.hpp"
+#include "rlm/providers/openai.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace rlm::providers {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using Kind = ProviderError::Kind;
+
+const std::string k_captures = RLM_SOURCE_DIR "/tests/captures";
+
+struct Case {
+  const char* capture; // under tests/captures, without the extension
+  bool answered = false;
+  Kind kind = Kind::protocol; // when not answered
+  const char* says = "";      // a part of the answer's text, or of the error's message
+  bool retryable = false;     // when not answered
+  const char* finish = "";    // when answered
+  std::int64_t prompt_tokens = -1;
+  std::int64_t completion_tokens = -1;
+  bool truncated = false;
+  const char* props = nullptr; // a /props capture the server answers with, if any
+};
+
+void PrintTo(const Case& c, std::ostream* out) { *out << c.capture; }
+
+Case answer(const char* capture, const char* says, const char* finish,
+            std::int64_t prompt_tokens = -1, std::int64_t completion_tokens = -1) {
+  Case c{capture};
+  c.answered = true;
+  c.says = says;
+  c.finish = finish;
+  c.prompt_tokens = prompt_tokens;
+  c.completion_tokens = completion_tokens;
+  return c;
+}
+
+Case error(const char* capture, Kind kind, const char* says, bool retryable) {
+  Case c{capture};
+  c.kind = kind;
+  c.says = says;
+  c.retryable = retryable;
+  return c;
+}
+
+[[maybe_unused]] Case with_props(Case c, const char* props) {
+  c.props = props;
+  return c;
+}
+
+[[maybe_unused]] Case truncated(Case c) {
+  c.truncated = true;
+  return c;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool is_event_stream(const std::string& capture) {
+  return read_file(k_captures + "/" + capture + ".hdr").find("text/event-stream") !=
+         std::string::npos;
+}
+
+// The chat request the capture was recorded with (its .req), or a short one.
+ChatRequest request_for(const std::string& capture) {
+  ChatRequest request;
+  request.stream = is_event_stream(capture);
+  const auto recorded = json::parse(read_file(k_captures + "/" + capture + ".req"), nullptr, false);
+  if (recorded.is_object() && recorded.contains("messages") && recorded["messages"].is_array()) {
+    for (const auto& m : recorded["messages"]) {
+      if (m.is_object() && m.value("content", json()).is_string())
+        request.messages.push_back({m.value("role", "user"), m["content"].get<std::string>()});
+    }
+  }
+  if (request.messages.empty()) request.messages = {{"user", "Say hi"}};
+  return request;
+}
+
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
+      // Chat completions: text, finish reason and usage as the server counted them.
+      answer("llama-server/llama-server-main/04-chat-nonstream", "zeccsolOnClickListener", "length",
+             52, 16),
+      answer("llama-server/llama-server-main/05-chat-stream", "zeccsol", "length", 31, 6),
+      answer("llama-server/llama-server-main/06-chat-stream-include-usage", "zeccsol", "length", 31,
+             4),
+      answer("llama-server/llama-server-main/08-chat-long-prompt", "zec leaf", "length", 5932, 4),
+      answer("llama-server/llama-server-main/09-chat-long-prompt-stream", "zec", "length", 5932, 4),
+      answer("llama-server/llama-server-main/10-chat-prompt-over-total-ctx", "zec leaf", "length",
+             7260, 4),
+      answer("llama-server/llama-server-main/22-err-empty-messages", "imate probable", "length", 11,
+             4),
+      answer("llama-server/llama-server-main/27-logprobs", "zeccsol", "length"),
+      answer("llama-server/llama-server-main/28-stop-param", "z", "stop"),
+      answer("llama-server/llama-server-eos/50-eos-nonstream", "pusћа founder", "stop", 31, 10),
+      answer("llama-server/llama-server-eos/51-eos-stream", "pusћа founder", "stop", 31, 10),
+      // The server says no: one error of the right kind, with what it said.
+      error("llama-server/llama-server-noshift/40-noshift-long-prompt", Kind::context_overflow,
+            "exceeds the available context size", false),
+      // HTTP 200, then an `error:` line and `data: [DONE]`: an error, never an empty answer.
+      error("llama-server/llama-server-noshift/41-noshift-long-prompt-stream",
+            Kind::context_overflow, "give the server a bigger window", false),
+      error("llama-server/llama-server-noshift/43-noshift-generation-hits-ctx",
+            Kind::context_overflow, "ran into the end of the server's context window", false),
+      error("llama-server/llama-server-noshift/44-noshift-v1-completions-long",
+            Kind::context_overflow, "exceeds the available context size", false),
+      error("llama-server/llama-server-loading/01-health-while-loading", Kind::overloaded,
+            "still loading the model", true),
+      error("llama-server/llama-server-main/20-err-malformed-json", Kind::server, "parse error",
+            true),
+      error("llama-server/llama-server-main/21-err-missing-messages", Kind::server,
+            "key 'messages' not found", true),
+      error("llama-server/llama-server-main/23-err-bad-role-content", Kind::server,
+            "Expected 'content'", true),
+      error("llama-server/llama-server-main/26-n-2", Kind::server, "Only one completion choice",
+            true),
+      // A wrong base_url: llama.cpp's 404 names no model, so the fix is the URL.
+      error("llama-server/llama-server-main/24-err-unknown-path", Kind::bad_request,
+            "check base_url", false),
+      error("llama-server/llama-server-main/25-err-get-on-post-endpoint", Kind::bad_request,
+            "check base_url", false),
+      // Replies from other endpoints (what a misrouted base_url would get): never an answer.
+      error("llama-server/llama-server-main/01-health", Kind::protocol, "not a chat completion",
+            true),
+      error("llama-server/llama-server-loading/02-health-after-load", Kind::protocol,
+            "not a chat completion", true),
+      error("llama-server/llama-server-main/33-health-during-concurrency", Kind::protocol,
+            "not a chat completion", true),
+      error("llama-server/llama-server-main/02-props", Kind::protocol, "not a chat completion",
+            true),
+      error("llama-server/llama-server-main/03-v1-models", Kind::protocol, "not a chat completion",
+            true),
+      error("llama-server/llama-server-main/03b-models", Kind::protocol, "not a chat completion",
+            true),
+      error("llama-server/llama-server-main/12-v1-completions", Kind::protocol,
+            "not a chat completion", true),
+      error("llama-server/llama-server-main/15-tokenize", Kind::protocol, "not a chat completion",
+            true),
+      error("llama-server/llama-server-main/15b-apply-template", Kind::protocol,
+            "not a chat completion", true),
+      error("llama-server/llama-server-main/31-slots-during-concurrency", Kind::protocol,
+            "not a JSON object", true),
+      error("llama-server/llama-server-main/35-slots-after", Kind::protocol, "not a JSON object",
+            true),
+      error("llama-server/llama-server-main/32-metrics-during-concurrency", Kind::protocol,
+            "not a JSON object", true),
+      error("llama-server/llama-server-main/34-metrics-after", Kind::protocol, "not a JSON object",
+            true),
+      // Its headers were recorded, its 150 KB body was not: an empty body is not an answer.
+      error("llama-server/llama-server-main/11-chat-no-max-tokens", Kind::protocol,
+            "not a JSON object", true),
+      // A text-completion stream has choices[0].text, no delta: no chat answer in it.
+      error("llama-server/llama-server-main/13-v1-completions-stream", Kind::empty_reply,
+            "before writing any answer", false),
+      // llama.cpp's native /completion stream has no [DONE]: it never completes as a chat.
+      error("llama-server/llama-server-main/14-native-completion-stream", Kind::protocol,
+            "ended the reply before it was complete", true),
+      // Concurrency runs recorded only headers and timing: an empty 200 stream.
+      error("llama-server/llama-server-main/30-concurrent-1", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-2", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-3", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-4", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-5", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-6", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-7", Kind::protocol,
+            "before it was complete", true),
+      error("llama-server/llama-server-main/30-concurrent-8", Kind::protocol,
+            "before it was complete", true),
+  };
+  return all;
+}
+
+class Capture : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Capture, ReplayedAsAChatReplyGivesWhatRlmPromises) {
+  const auto& c = GetParam();
+  json script = {{"replies", {{{"replay", c.capture}}}}};
+  if (c.props != nullptr) script["routes"] = {{"GET /props", c.props}};
+  testing::FakeProvider server(script);
+  http::CurlTransport transport;
+  config::ProviderConfig settings;
+  settings.type = config::ProviderType::openai;
+  settings.base_url = server.base_url() + "/v1";
+  settings.model = "tiny";
+  settings.max_tokens = 64;
+  OpenAiProvider client(settings, config::HttpSettings{}, transport,
+                        [](std::string_view) { return std::optional<std::string>(); });
+  const auto reply = client.chat(request_for(c.capture));
+  if (!c.answered) {
+    ASSERT_FALSE(reply) << "answered: " << reply->text;
+    EXPECT_EQ(reply.error().kind, c.kind) << reply.error().message;
+    EXPECT_THAT(reply.error().message, HasSubstr(c.says));
+    EXPECT_EQ(reply.error().retryable, c.retryable) << reply.error().message;
+    EXPECT_EQ(reply.error().message.find('\n'), std::string::npos) << reply.error().message;
+    return;
+  }
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_THAT(reply->text, HasSubstr(c.says));
+  EXPECT_EQ(reply->finish_reason, c.finish);
+  if (c.prompt_tokens >= 0) {
+    EXPECT_EQ(reply->usage.prompt_tokens, c.prompt_tokens);
+  }
+  if (c.completion_tokens >= 0) {
+    EXPECT_EQ(reply->usage.completion_tokens, c.completion_tokens);
+  }
+  EXPECT_EQ(reply->prompt_truncated, c.truncated);
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.capture;
+  for (auto& ch : name) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) == 0) ch = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(LlamaServer, Capture, ::testing::ValuesIn(cases()), case_name);
+
+TEST(Captures, EveryCaptureHasACase) {
+  std::set<std::string> covered;
+  for (const auto& c : cases()) covered.insert(c.capture);
+  int found = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(k_captures)) {
+    if (entry.path().extension() != ".hdr") continue;
+    ++found;
+    auto name = std::filesystem::relative(entry.path(), k_captures).replace_extension().string();
+    EXPECT_TRUE(covered.contains(name)) << name << " has no case in captures_test.cpp";
+  }
+  EXPECT_GE(found, static_cast<int>(covered.size()));
+}
+
+} // namespace
+} // namespace rlm::providers
