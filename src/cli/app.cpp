@@ -165,6 +165,7 @@ int run(int argc, char** argv) {
       if (!command.parser->parsed()) continue;
       const int code = command.action();
       if (const auto failure = stdout_failed(); !failure.empty()) {
+        if (stdout_reader_gone()) return to_int(ExitCode::output); // `| head`: no noise
         write_stderr_line("error", fmt::format("cannot write the output: {}; check that stdout is "
                                                "open and the disk is not full",
                                                failure));

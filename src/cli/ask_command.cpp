@@ -121,11 +121,30 @@ private:
 };
 
 std::string usage_line(const char* role, const providers::Tally& t) {
-  std::string line =
-      fmt::format("{} {} call{}, {} prompt tokens ({} cached), {} completion", role, t.calls,
-                  t.calls == 1 ? "" : "s", t.prompt_tokens, t.cached_tokens, t.completion_tokens);
+  std::string line = fmt::format("{} {} answered call{}, {} prompt tokens ({} cached), {} "
+                                 "completion",
+                                 role, t.calls, t.calls == 1 ? "" : "s", t.prompt_tokens,
+                                 t.cached_tokens, t.completion_tokens);
   if (const auto cost = t.cost())
     line += fmt::format(", cost {:.4f}{}", *cost, t.cost_partial() ? " (partial)" : "");
+  return line;
+}
+
+// How the run ended, in the same numbers as --json: turns, and sub-calls that ended (answered
+// or failed; calls cut off by Ctrl-C are not counted).
+std::string summary_line(const loop::RunResult& result) {
+  const bool answered = result.stop == loop::StopReason::final_answer ||
+                        result.stop == loop::StopReason::max_iterations;
+  if (result.mode == "bypass") {
+    return answered ? fmt::format("answered directly (bypass) in {:.1f} s", result.seconds)
+                    : fmt::format("stopped after {:.1f} s: the direct call got no answer",
+                                  result.seconds);
+  }
+  std::string line =
+      fmt::format("{} in {:.1f} s: {} turn{}, {} sub-call{}", answered ? "done" : "stopped",
+                  result.seconds, result.iterations, result.iterations == 1 ? "" : "s",
+                  result.sub_calls, result.sub_calls == 1 ? "" : "s");
+  if (result.sub_calls_failed > 0) line += fmt::format(" ({} failed)", result.sub_calls_failed);
   return line;
 }
 
@@ -176,7 +195,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   if (trajectory) observers.push_back(trajectory.get());
   Fanout observer(observers);
 
-  const auto& cancel = interrupt_on_ctrl_c();
+  const auto& cancel = interrupt_on_signals();
   const auto result = loop::run(documents, query, *pool, prompts, settings, observer, &cancel);
   progress.done();
   const auto usage = pool->usage();
@@ -189,15 +208,20 @@ int run_ask(const AskOptions& options, const Context& context) {
     write_stdout(*result.answer + (result.answer->ends_with('\n') ? "" : "\n"));
   }
   const bool quiet = context.options.verbosity.quiet;
+  if (result.answer_cut_short && !quiet) {
+    write_stderr_line("warning", "the answer stopped at max_tokens and may be cut short; raise "
+                                 "max_tokens for the root provider");
+  }
   switch (result.stop) {
   case loop::StopReason::final_answer: break;
   case loop::StopReason::max_iterations:
     if (!quiet) write_stderr_line("warning", result.message);
     break;
   case loop::StopReason::cancelled:
-    write_stderr_line("error", result.answer ? "interrupted; the answer printed is the last one "
-                                               "the model gave before it was turned back"
-                                             : "interrupted before an answer");
+    write_stderr_line("error", result.answer
+                                   ? interrupted_by() + "; the answer printed is the last one the "
+                                                        "model gave before it was turned back"
+                                   : interrupted_by() + " before an answer");
     break;
   case loop::StopReason::errors:
   case loop::StopReason::provider:
@@ -205,15 +229,11 @@ int run_ask(const AskOptions& options, const Context& context) {
     break;
   }
   if (!quiet && style != Progress::Style::quiet) {
-    write_stderr_line(
-        "info", fmt::format("{} in {:.1f} s: {} turn{}, {} sub-call{}",
-                            result.mode == "bypass" ? "answered directly (bypass)" : "done",
-                            result.seconds, result.iterations, result.iterations == 1 ? "" : "s",
-                            result.sub_calls, result.sub_calls == 1 ? "" : "s"));
+    write_stderr_line("info", summary_line(result));
     write_stderr_line("info", usage_line("root:", usage.root));
-    if (usage.sub.calls + usage.sub.failures > 0)
-      write_stderr_line("info", usage_line("sub:", usage.sub));
+    if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
   }
+  if (result.stop == loop::StopReason::cancelled) return interrupted_exit_code();
   return to_int(exit_code_for(result.stop));
 }
 
@@ -248,7 +268,7 @@ Examples:
   rlm ask --trajectory run.jsonl --max-iterations 10 -c report.txt "Summarise the findings"
 The answer goes to stdout; progress and logs to stderr. Exit codes: 0 answered, 2 usage or
 config, 3 unusable input, 4 provider failed, 5 limit (the model's code failed too often),
-130 interrupted. Details: docs/cli.md)");
+130 interrupted (143 on SIGTERM, 129 on SIGHUP). Details: docs/cli.md)");
   commands.push_back({ask, [o, &context] { return run_ask(*o, context); }});
 }
 

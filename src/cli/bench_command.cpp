@@ -250,7 +250,7 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
                      : stderr_is_terminal() ? BenchProgress::Style::live
                                             : BenchProgress::Style::lines;
   BenchProgress progress(style);
-  const auto& cancel = interrupt_on_ctrl_c();
+  const auto& cancel = interrupt_on_signals();
   const auto outcome = bench::run_bench(plan, setup, results, progress, &cancel);
   progress.done();
 
@@ -265,12 +265,12 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
   }
 
   if (outcome.interrupted) {
-    write_stderr_line("error",
-                      fmt::format("interrupted: {} task{} finished in this run {} in {}; "
-                                  "run the same command again to go on",
-                                  outcome.finished, outcome.finished == 1 ? "" : "s",
-                                  outcome.finished == 1 ? "is" : "are", printable(o.out, 200)));
-    return to_int(ExitCode::interrupted);
+    write_stderr_line(
+        "error", fmt::format("{}: {} task{} finished in this run {} in {}; "
+                             "run the same command again to go on",
+                             interrupted_by(), outcome.finished, outcome.finished == 1 ? "" : "s",
+                             outcome.finished == 1 ? "is" : "are", printable(o.out, 200)));
+    return interrupted_exit_code();
   }
   if (!outcome.halted.empty() || outcome.failed > 0) {
     write_stderr_line(
@@ -379,7 +379,7 @@ Examples:
   rlm bench {0} --methods rlm --root-model qwen2.5:14b --sub-model qwen2.5:3b
 Results are appended to --out as each task finishes; the same command run again skips
 finished tasks. Exit codes: 0 done, 2 usage or config, 3 unreadable results file, 4 provider
-failed (finished tasks kept), 7 cannot write, 130 interrupted. Details: docs/bench.md)",
+failed (finished tasks kept), 7 cannot write, 130 interrupted (143 on SIGTERM, 129 on SIGHUP). Details: docs/bench.md)",
                           name));
   commands.push_back({cmd, [o, &context] { return run_bench_command(*o, context); }});
 }
@@ -440,7 +440,7 @@ Examples:
   rlm bench show niah --length 16k --position 0.25 > doc.txt
 Results are appended to rlm-bench.jsonl (--out) as each task finishes; the same command run
 again skips finished tasks. Exit codes: 0 done, 2 usage or config, 3 unreadable results file,
-4 provider failed (finished tasks kept), 7 cannot write, 130 interrupted. Details: docs/bench.md)");
+4 provider failed (finished tasks kept), 7 cannot write, 130 interrupted (143 on SIGTERM, 129 on SIGHUP). Details: docs/bench.md)");
 }
 
 } // namespace rlm::cli

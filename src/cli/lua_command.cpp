@@ -1,5 +1,7 @@
 #include "lua_command.hpp"
 
+#include "interrupt.hpp"
+
 #include "effective_config.hpp"
 
 #include "rlm/document/document_set.hpp"
@@ -57,6 +59,7 @@ ExitCode exit_code_for(const lua::CellError& error) {
   case lua::CellError::Kind::runtime:
   case lua::CellError::Kind::crashed: break;
   case lua::CellError::Kind::interrupted: return ExitCode::interrupted;
+  case lua::CellError::Kind::aborted: return ExitCode::provider; // a model call cannot succeed
   }
   return ExitCode::script;
 }
@@ -73,10 +76,15 @@ int run_lua(const LuaOptions& options, const Context& context) {
   if (!options.script.empty()) cells.push_back(read_script(options.script));
 
   lua::NoModelHost host;
-  lua::Session session(documents, limits_for(effective.config.sandbox, options), host);
+  lua::SessionOptions session_options;
+  const auto& interrupted = interrupt_on_signals();
+  session_options.cancel = &interrupted;
+  lua::Session session(documents, limits_for(effective.config.sandbox, options), host,
+                       session_options);
   std::optional<std::string> answer;
   ExitCode code = ExitCode::success;
   for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (interrupted.load()) break;
     const auto result = session.run(cells[i]);
     write_stdout(result.output);
     const auto where = cells.size() > 1 ? fmt::format("cell {}: ", i + 1) : std::string();
@@ -86,11 +94,19 @@ int run_lua(const LuaOptions& options, const Context& context) {
     }
     spdlog::info("{}{:.3f} s, {} KB of Lua memory in use (peak {} KB)", where, result.seconds,
                  result.memory_bytes >> 10, result.peak_memory_bytes >> 10);
+    if (result.error && result.error->kind == lua::CellError::Kind::interrupted) {
+      write_stderr_line("error", where + interrupted_by() + ": the cell was stopped");
+      return interrupted_exit_code();
+    }
     if (result.error) {
       write_stderr_line("error", where + printable(result.error->message, 4096));
       if (code == ExitCode::success) code = exit_code_for(*result.error);
     }
     if (result.final_answer) answer = result.final_answer;
+  }
+  if (interrupted.load()) {
+    write_stderr_line("error", interrupted_by() + " between cells");
+    return interrupted_exit_code();
   }
   if (answer) write_stdout(*answer + (answer->ends_with('\n') ? "" : "\n"));
   return to_int(code);

@@ -1,6 +1,7 @@
 #include "progress.hpp"
 
 #include "rlm/util/console.hpp"
+#include "rlm/util/display.hpp"
 
 #include <fmt/format.h>
 
@@ -50,8 +51,20 @@ void Progress::on_model_call(int iteration, int depth) {
 
 void Progress::on_sub_call(const loop::SubCallRecord& record) {
   const std::lock_guard lock(m_mutex);
+  // A call cut off by Ctrl-C never ended: the summary does not count it either.
+  if (record.error_kind == providers::ProviderError::Kind::cancelled) return;
   ++m_sub_calls;
   m_tokens += record.usage.prompt_tokens + record.usage.completion_tokens;
+  if (!record.error.empty() && !m_warned_sub_call && m_style != Style::quiet) {
+    // The first failure is shown as it happens; the summary counts them all.
+    m_warned_sub_call = true;
+    if (m_line_shown) write_stderr_raw("\r\x1b[2K");
+    m_line_shown = false;
+    write_stderr_line("warning",
+                      fmt::format("a sub-call failed: {}; the run goes on and the model sees "
+                                  "the error (later failures are counted in the summary)",
+                                  printable(record.error, 400)));
+  }
   draw("sub-calls");
 }
 
@@ -62,12 +75,14 @@ void Progress::on_iteration(const loop::IterationRecord& record) {
   if (m_style == Style::lines) {
     int errors = 0;
     for (const auto& c : record.cells) errors += c.error_kind.empty() ? 0 : 1;
+    std::size_t sub_calls = 0; // as the summary counts them: those that ended
+    for (const auto& s : record.sub_calls)
+      sub_calls += s.error_kind == providers::ProviderError::Kind::cancelled ? 0U : 1U;
     write_stderr_line(
         "info",
         fmt::format("turn {}: {} code block{}, {} error{}, {} sub-call{}, {:.1f} s{}",
                     record.number, record.cells.size(), record.cells.size() == 1 ? "" : "s", errors,
-                    errors == 1 ? "" : "s", record.sub_calls.size(),
-                    record.sub_calls.size() == 1 ? "" : "s", record.seconds,
+                    errors == 1 ? "" : "s", sub_calls, sub_calls == 1 ? "" : "s", record.seconds,
                     record.notes.empty() ? ""
                                          : " (" + record.notes.front().substr(0, 60) + "...)"));
   }

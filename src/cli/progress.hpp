@@ -34,6 +34,7 @@ private:
   std::int64_t m_sub_calls = 0;
   std::int64_t m_tokens = 0;
   bool m_line_shown = false;
+  bool m_warned_sub_call = false;
 };
 
 } // namespace rlm::cli

@@ -24,13 +24,6 @@ std::string utf8_suffix(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(from));
 }
 
-std::string with_commas(std::uint64_t n) {
-  auto digits = std::to_string(n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-    digits.insert(static_cast<std::size_t>(i), 1, ',');
-  return digits;
-}
-
 std::string briefing(const document::DocumentSet& documents, const std::string& query,
                      const Budgets& budgets, std::size_t preview_chars) {
   const auto& docs = documents.documents();

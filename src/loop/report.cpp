@@ -27,6 +27,9 @@ json to_json(const SubCallRecord& r) {
               {"provider", r.provider},         {"usage", to_json(r.usage)},
               {"seconds", r.seconds},           {"nested", r.nested}};
   if (!r.error.empty()) out["error"] = r.error;
+  if (r.error_kind) out["error_kind"] = providers::to_string(*r.error_kind);
+  if (r.prompt_truncated) out["prompt_truncated"] = true;
+  if (r.cut_short) out["cut_short"] = true;
   return out;
 }
 
@@ -48,6 +51,7 @@ json to_json(const IterationRecord& r) {
           {"provider", r.provider},
           {"usage", to_json(r.usage)},
           {"model_seconds", r.model_seconds},
+          {"prompt_truncated", r.prompt_truncated},
           {"cells", cells},
           {"sub_calls", sub_calls},
           {"notes", r.notes},
@@ -68,6 +72,9 @@ json to_json(const RunResult& result, const providers::UsageReport& usage) {
           {"message", result.message},
           {"iterations", result.iterations},
           {"sub_calls", result.sub_calls},
+          {"sub_calls_failed", result.sub_calls_failed},
+          {"sub_call_errors", result.sub_call_errors},
+          {"answer_cut_short", result.answer_cut_short},
           {"seconds", result.seconds},
           {"usage",
            {{"root", to_json(usage.root)},

@@ -81,7 +81,7 @@ struct Run {
   const RunSettings& settings;
   Observer& observer;
   const std::atomic<bool>* cancel;
-  SubCallBudget& budget;
+  SubCallState& budget;
   int depth = 0;
   config::Role root_role = config::Role::root;
 
@@ -141,7 +141,9 @@ RunResult Run::bypass() {
   take_reply(record, *reply);
   record.seconds = result.seconds;
   observer.on_iteration(record);
+  result.iterations = 1;
   result.answer = strip_fences(reply->response.text);
+  result.answer_cut_short = reply->response.cut_short();
   return result;
 }
 
@@ -186,8 +188,19 @@ RunResult Run::loop() {
   std::optional<std::string> turned_back_answer;
   const auto finish = [&](RunResult r) {
     r.seconds = since(started);
-    r.sub_calls = budget.used.load();
+    r.sub_calls = budget.answered.load() + budget.failed.load();
+    r.sub_calls_failed = budget.failed.load();
+    r.sub_call_errors = budget.error_messages();
     return r;
+  };
+  // A sub-call failure that will repeat for every call ends the run with the provider's error.
+  const auto sub_calls_stopped = [&](RunResult r) -> std::optional<RunResult> {
+    const auto error = budget.stopping();
+    if (!error) return std::nullopt;
+    r.provider_error = error->kind;
+    return finish(
+        stopped(std::move(r), StopReason::provider,
+                fmt::format("a sub-call failed, and every sub-call would: {}", error->message)));
   };
 
   const int max_turns = static_cast<int>(std::min<std::int64_t>(settings.max_iterations, 1 << 20));
@@ -209,6 +222,12 @@ RunResult Run::loop() {
     }
     take_reply(record, *reply);
     messages.push_back({"assistant", reply->response.text});
+    if (reply->response.cut_short()) {
+      record.notes.push_back(fmt::format(
+          "Your reply stopped at the {}-token limit before it ended; write shorter replies (one "
+          "code block, little prose).",
+          reply->response.max_tokens));
+    }
 
     const auto parsed = parse_reply(reply->response.text);
     std::optional<std::string> answer;
@@ -249,6 +268,7 @@ RunResult Run::loop() {
         if (parsed.code.size() > 1) output += fmt::format("[block {}]\n", i + 1);
         output += record.cells.back().output;
         if (!output.empty() && output.back() != '\n') output += '\n';
+        if (cell.error && cell.error->kind == lua::CellError::Kind::aborted) break;
         if (cell.error && cell.error->kind == lua::CellError::Kind::interrupted) {
           result.answer = turned_back_answer;
           record.seconds = since(turn_started);
@@ -286,6 +306,12 @@ RunResult Run::loop() {
                                          parsed.other_language.front()));
     }
 
+    if (auto end = sub_calls_stopped(result)) {
+      record.seconds = since(turn_started);
+      record.sub_calls = host.take_records();
+      observer.on_iteration(record);
+      return *end;
+    }
     if (answer) {
       if (!looked && !turned_back) {
         turned_back = true;
@@ -344,6 +370,7 @@ RunResult Run::loop() {
   observer.on_iteration(record);
   const auto parsed = parse_reply(reply->response.text);
   result.answer = parsed.final_text ? *parsed.final_text : strip_fences(reply->response.text);
+  result.answer_cut_short = reply->response.cut_short();
   return finish(stopped(result, StopReason::max_iterations,
                         fmt::format("max_iterations ({}) reached; the answer is the model's best "
                                     "effort from what it found",
@@ -366,7 +393,7 @@ const char* to_string(StopReason reason) {
 RunResult run(const document::DocumentSet& documents, const std::string& query,
               providers::Pool& pool, const Prompts& prompts, const RunSettings& settings,
               Observer& observer, const std::atomic<bool>* cancel) {
-  SubCallBudget budget;
+  SubCallState budget;
   budget.limit = settings.max_sub_calls;
   Run run{documents, query,  pool,   prompts, settings,
           observer,  cancel, budget, 0,       config::Role::root};

@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
 
 namespace rlm::loop {
 
-std::int64_t SubCallBudget::take(std::int64_t wanted) {
+using Kind = providers::ProviderError::Kind;
+
+std::int64_t SubCallState::take(std::int64_t wanted) {
   auto now = used.load();
   for (;;) {
     const auto granted = std::clamp<std::int64_t>(limit - now, 0, wanted);
@@ -17,16 +20,58 @@ std::int64_t SubCallBudget::take(std::int64_t wanted) {
   }
 }
 
-SubCallHost::SubCallHost(providers::Pool& pool, SubCallBudget& budget, const RunSettings& settings,
+std::optional<providers::ProviderError> SubCallState::stopping() const {
+  const std::lock_guard lock(m_mutex);
+  return m_stopping;
+}
+
+void SubCallState::stop(const providers::ProviderError& error) {
+  const std::lock_guard lock(m_mutex);
+  if (!m_stopping) m_stopping = error;
+}
+
+void SubCallState::failed_with(const std::string& message) {
+  ++failed;
+  const std::lock_guard lock(m_mutex);
+  constexpr std::size_t k_kept = 5;
+  if (m_messages.size() < k_kept && std::ranges::find(m_messages, message) == m_messages.end())
+    m_messages.push_back(message);
+}
+
+std::vector<std::string> SubCallState::error_messages() const {
+  const std::lock_guard lock(m_mutex);
+  return m_messages;
+}
+
+std::string failure_for_model(const providers::ProviderError& error, std::size_t prompt_chars) {
+  if (error.kind == Kind::context_overflow && error.fits_chars) {
+    return fmt::format("the prompt has {} characters, more than the sub model's window takes "
+                       "(about {} characters); split the text into pieces of at most {} "
+                       "characters and query each (llm_query_batched runs them in parallel)",
+                       prompt_chars, *error.fits_chars, *error.fits_chars);
+  }
+  return error.message;
+}
+
+SubCallHost::SubCallHost(providers::Pool& pool, SubCallState& state, const RunSettings& settings,
                          Observer& observer, const std::atomic<bool>* cancel, NestedRun nested)
-    : m_pool(pool), m_budget(budget), m_settings(settings), m_observer(observer), m_cancel(cancel),
+    : m_pool(pool), m_state(state), m_settings(settings), m_observer(observer), m_cancel(cancel),
       m_nested(std::move(nested)) {}
+
+std::optional<std::string> SubCallHost::stop_reason() const {
+  if (const auto error = m_state.stopping()) return "stopped: " + error->message;
+  return std::nullopt;
+}
 
 lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& record) {
   const auto started = std::chrono::steady_clock::now();
   record.prompt_chars = prompt.size();
   lua::QueryResult result;
-  if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
+  if (const auto stopping = m_state.stopping()) {
+    // The run is ending: no call would succeed, so none is sent.
+    record.error_kind = stopping->kind;
+    result = std::unexpected(stopping->message);
+  } else if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
     record.nested = true;
     record.provider = "nested rlm";
     result = m_nested(prompt);
@@ -38,18 +83,23 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     if (reply) {
       record.provider = reply->provider;
       record.usage = reply->response.usage;
+      record.prompt_truncated = reply->response.prompt_truncated;
+      record.cut_short = reply->response.cut_short();
       result = std::move(reply->response.text);
     } else {
       record.error_kind = reply.error().kind;
-      result = std::unexpected(reply.error().message);
+      if (providers::repeats_every_call(reply.error())) m_state.stop(reply.error());
+      result = std::unexpected(failure_for_model(reply.error(), prompt.size()));
     }
   }
   record.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (result) {
     record.answer_chars = result->size();
+    ++m_state.answered;
   } else {
     record.error = result.error();
+    if (record.error_kind != Kind::cancelled) m_state.failed_with(record.error);
   }
   m_observer.on_sub_call(record);
   return result;
@@ -57,7 +107,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
 
 std::vector<lua::QueryResult> SubCallHost::query(const std::vector<std::string>& prompts) {
   const auto n = static_cast<std::int64_t>(prompts.size());
-  const auto granted = m_budget.take(n);
+  const auto granted = m_state.take(n);
   std::vector<lua::QueryResult> results(prompts.size());
   std::vector<SubCallRecord> records(static_cast<std::size_t>(granted));
   std::atomic<std::size_t> next{0};
@@ -76,7 +126,7 @@ std::vector<lua::QueryResult> SubCallHost::query(const std::vector<std::string>&
   for (auto i = static_cast<std::size_t>(granted); i < prompts.size(); ++i) {
     results[i] = std::unexpected(fmt::format(
         "sub-call budget exhausted: all {} sub-calls are used; finish with what you have",
-        m_budget.limit));
+        m_state.limit));
   }
   const std::lock_guard lock(m_mutex);
   m_records.insert(m_records.end(), records.begin(), records.end());

@@ -1,6 +1,11 @@
 // The REPL's host during a run: answers llm_query and llm_query_batched through the pool's
 // sub role, in parallel, within the run's shared sub-call budget, and, when max_depth allows,
 // as nested RLM runs for prompts too large for a plain call.
+//
+// A sub-call that fails in a way that will repeat for every call (a missing model, a key,
+// the balance, a refused request) stops the run: the running cell is aborted, later calls
+// fail at once without reaching the server, and the loop ends with a provider error. Other
+// failures (after the pool's retries) go back to the model as the call's error.
 #pragma once
 
 #include "rlm/loop/run.hpp"
@@ -12,14 +17,31 @@
 
 namespace rlm::loop {
 
-// The sub-call budget, shared by a run and every run nested in it.
-struct SubCallBudget {
+// The sub-calls of a run and of every run nested in it: the budget, how they ended, and the
+// failure that stops them all.
+struct SubCallState {
   std::int64_t limit = 0;
-  std::atomic<std::int64_t> used{0};
+  std::atomic<std::int64_t> used{0};     // granted from the budget
+  std::atomic<std::int64_t> answered{0}; // answered by a model (or a nested run)
+  std::atomic<std::int64_t> failed{0};   // failed after retries (not counting cancelled ones)
 
   // Takes up to `wanted` calls; returns how many were granted.
   std::int64_t take(std::int64_t wanted);
   std::int64_t left() const { return std::max<std::int64_t>(0, limit - used.load()); }
+
+  // The failure that ends the run, once one happened.
+  std::optional<providers::ProviderError> stopping() const;
+  // Records `error` as the one that ends the run, unless one already does.
+  void stop(const providers::ProviderError& error);
+
+  // Counts a failed sub-call and keeps its message if it is new (up to a few).
+  void failed_with(const std::string& message);
+  std::vector<std::string> error_messages() const;
+
+private:
+  mutable std::mutex m_mutex;
+  std::optional<providers::ProviderError> m_stopping;
+  std::vector<std::string> m_messages;
 };
 
 // Runs a nested RLM over `prompt`; set by run() when max_depth allows.
@@ -27,10 +49,11 @@ using NestedRun = std::function<std::expected<std::string, std::string>(const st
 
 class SubCallHost final : public lua::Host {
 public:
-  SubCallHost(providers::Pool& pool, SubCallBudget& budget, const RunSettings& settings,
+  SubCallHost(providers::Pool& pool, SubCallState& state, const RunSettings& settings,
               Observer& observer, const std::atomic<bool>* cancel, NestedRun nested);
 
   std::vector<lua::QueryResult> query(const std::vector<std::string>& prompts) override;
+  std::optional<std::string> stop_reason() const override;
 
   // The sub-calls made since the last call, for the iteration's record.
   std::vector<SubCallRecord> take_records();
@@ -39,7 +62,7 @@ private:
   lua::QueryResult answer(const std::string& prompt, SubCallRecord& record);
 
   providers::Pool& m_pool;
-  SubCallBudget& m_budget;
+  SubCallState& m_state;
   const RunSettings& m_settings;
   Observer& m_observer;
   const std::atomic<bool>* m_cancel;
@@ -47,5 +70,9 @@ private:
   std::mutex m_mutex;
   std::vector<SubCallRecord> m_records;
 };
+
+// What the model reads when a sub-call fails: the error, and for a prompt too large for the
+// sub model's window, how large a piece may be.
+std::string failure_for_model(const providers::ProviderError& error, std::size_t prompt_chars);
 
 } // namespace rlm::loop

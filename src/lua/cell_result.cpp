@@ -13,6 +13,7 @@ const char* to_string(CellError::Kind kind) {
   case CellError::Kind::too_large: return "too_large";
   case CellError::Kind::crashed: return "crashed";
   case CellError::Kind::interrupted: return "interrupted";
+  case CellError::Kind::aborted: return "aborted";
   }
   return "?";
 }

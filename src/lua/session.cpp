@@ -282,6 +282,16 @@ CellResult Session::run(std::string_view code) {
                                 {"answers", answers},
                                 {"model_seconds", std::chrono::duration<double>(waited).count()}});
       deadline += waited;
+      if (const auto why = m_host.stop_reason()) {
+        // The run ends: the worker is stopped, not restarted (run() starts one if asked).
+        stop_worker();
+        CellResult aborted;
+        aborted.error = CellError{CellError::Kind::aborted, *why};
+        aborted.seconds = seconds_since(started);
+        aborted.sub_calls = sub_calls;
+        aborted.state_reset = true;
+        return aborted;
+      }
     } else if (type == "result") {
       auto result = from_json(*message);
       result.seconds = seconds_since(started);

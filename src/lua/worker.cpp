@@ -201,9 +201,12 @@ std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
 int run_worker_if_requested(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], protocol::k_worker_flag) != 0) return -1;
   const int fd = protocol::k_socket_fd;
-  // Die with the parent; leave Ctrl-C to the parent, which decides what a stop means.
+  // Die with the parent; leave Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group
+  // by a terminal, systemd or docker) to the parent, which decides what a stop means.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
   std::signal(SIGQUIT, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN); // a write past RLIMIT_FSIZE fails instead of killing

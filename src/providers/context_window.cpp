@@ -1,5 +1,6 @@
 #include "rlm/providers/context_window.hpp"
 
+#include "rlm/util/display.hpp"
 #include "rlm/util/saturating.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
@@ -13,13 +14,6 @@ namespace {
 
 // A probe's reply is small; anything larger is not what was asked for.
 constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
-
-std::string with_commas(std::int64_t n) {
-  auto digits = std::to_string(n);
-  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > (n < 0 ? 1 : 0); at -= 3)
-    digits.insert(static_cast<std::size_t>(at), ",");
-  return digits;
-}
 
 } // namespace
 

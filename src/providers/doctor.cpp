@@ -3,9 +3,12 @@
 #include "http_errors.hpp"
 #include "streaming.hpp"
 
+#include "rlm/providers/context_window.hpp"
 #include "rlm/providers/ollama.hpp"
+#include "rlm/providers/openai.hpp"
 #include "rlm/util/display.hpp"
 #include "rlm/util/suggest.hpp"
+#include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -115,20 +118,6 @@ Finding model_finding(const config::ProviderConfig& p, const std::vector<std::st
                       p.base_url, fix)};
 }
 
-// The context length an OpenAI-compatible /models entry reports: vLLM's max_model_len, or
-// llama.cpp's meta.n_ctx_train (what the model was trained for; the server may use less).
-std::optional<std::int64_t> listed_context(const json& listing, const std::string& model) {
-  for (const auto& m : array_at(listing, "data")) {
-    if (string_at(m, "id") != model) continue;
-    if (m.contains("max_model_len") && m["max_model_len"].is_number_integer())
-      return m["max_model_len"].get<std::int64_t>();
-    if (m.contains("meta") && m["meta"].is_object() && m["meta"].contains("n_ctx_train") &&
-        m["meta"]["n_ctx_train"].is_number_integer())
-      return m["meta"]["n_ctx_train"].get<std::int64_t>();
-  }
-  return std::nullopt;
-}
-
 void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examination& out) {
   const auto& p = probe.p;
   const auto version = probe.get("/api/version");
@@ -144,7 +133,7 @@ void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examin
     return;
   }
   const auto reported =
-      printable(string_at(json::parse(version->body, nullptr, false), "version"), 24);
+      printable(string_at(parse_untrusted_json(version->body).value_or(json()), "version"), 24);
   // Built, not assigned: GCC 12 warns falsely (-Wrestrict) on string = "literal" at -O2.
   const std::string number = reported.empty() ? std::string(1, '?') : reported;
   out.findings.push_back({"server", Status::ok, fmt::format("Ollama {}", number),
@@ -156,7 +145,8 @@ void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examin
          fmt::format("{}/api/tags did not answer; the server is unwell", p.base_url)});
     return;
   }
-  const auto model = model_finding(p, model_names(json::parse(tags->body, nullptr, false), true));
+  const auto model =
+      model_finding(p, model_names(parse_untrusted_json(tags->body).value_or(json()), true));
   out.findings.push_back(model);
   if (model.status != Status::ok) return;
   // The provider asks /api/show exactly as a run would.
@@ -173,7 +163,82 @@ void examine_ollama(const Probe& probe, const config::HttpSettings& http, Examin
                                       p.context_length ? "from the config" : "from /api/show")});
 }
 
-void examine_openai(const Probe& probe, Examination& out) {
+// The window a request gets: what the server serves (llama.cpp per slot, vLLM's
+// max_model_len), capped by the config's context_length, with where each number came from.
+Finding context_finding(const config::ProviderConfig& p, const ServedWindow& served,
+                        Examination& out) {
+  std::string trained;
+  if (served.trained && served.trained != served.serving)
+    trained = fmt::format("; the model was trained for {}", with_commas(*served.trained));
+  if (served.serving) {
+    auto window = *served.serving;
+    std::string detail;
+    if (served.llama_cpp && served.slots && *served.slots > 1) {
+      detail = fmt::format("{} tokens per request (llama-server's -c {} shared by {} slots{})",
+                           with_commas(window), with_commas(window * *served.slots), *served.slots,
+                           trained);
+    } else {
+      detail = fmt::format("{} tokens per request (from {}{})", with_commas(window), served.source,
+                           trained);
+    }
+    if (p.context_length && *p.context_length < window) {
+      window = *p.context_length;
+      detail += fmt::format("; context_length caps it at {}", with_commas(window));
+    }
+    out.context_length = window;
+    return {"context", Status::ok, std::to_string(window), detail};
+  }
+  if (p.context_length) {
+    out.context_length = *p.context_length;
+    return {"context", Status::ok, std::to_string(*p.context_length),
+            fmt::format("{} tokens (from the config; the server does not say{})",
+                        with_commas(*p.context_length), trained)};
+  }
+  return {"context", Status::warn, "?",
+          "the server does not say; set context_length in the [[providers]] table so rlm sizes "
+          "prompts to it"};
+}
+
+// The model is not listed. llama-server serves its one model whatever a request names, so
+// there the mismatch is a warning with the --alias hint; elsewhere the request would fail.
+Finding unlisted_model(const config::ProviderConfig& p, const std::vector<std::string>& names,
+                       const ServedWindow& served) {
+  if (!served.llama_cpp) return model_finding(p, names);
+  const auto serves = names.empty() ? printable(served.model_path, 80) : printable(names[0], 80);
+  return {"model", Status::warn, "any",
+          fmt::format("llama-server serves '{}' whatever a request names, so '{}' works; start "
+                      "it with --alias {} so the names agree (or set model = \"{}\")",
+                      serves, printable(p.model, 80), printable(p.model, 80), serves)};
+}
+
+// A 1-token completion: the only proof that a key is accepted (llama-server, for one, leaves
+// /v1/models open when it requires a key) and that the model answers.
+void check_chat(OpenAiProvider& client, const config::ProviderConfig& p, Examination& out) {
+  ChatRequest request;
+  request.messages = {{"user", "Say OK."}};
+  request.max_tokens = 1;
+  request.stream = false;
+  const auto reply = client.chat(request);
+  if (reply || reply.error().kind == ProviderError::Kind::empty_reply) {
+    out.findings.push_back({"chat", Status::ok, "answers", "a 1-token completion succeeded"});
+    auto& key = out.findings.front();
+    if (key.status == Status::warn) {
+      key = {"key", Status::skipped, "none",
+             fmt::format("${} is not set, and the server answers without a key", p.api_key_env)};
+    }
+    return;
+  }
+  const auto& error = reply.error();
+  if (error.kind == ProviderError::Kind::auth) {
+    const bool unset = out.findings.front().value != "set";
+    out.findings.front() = {"key", Status::fail, unset ? "needed" : "rejected", error.message};
+    return;
+  }
+  out.findings.push_back({"chat", Status::fail, "fails", error.message});
+}
+
+void examine_openai(const Probe& probe, const config::HttpSettings& http, const Environment& env,
+                    Examination& out) {
   const auto& p = probe.p;
   const auto models = probe.get("/models");
   if (!models) {
@@ -187,10 +252,20 @@ void examine_openai(const Probe& probe, Examination& out) {
   if (models->status == 401 || models->status == 403) {
     out.findings.push_back({"server", Status::ok, server, fmt::format("{} answers", p.base_url)});
     auto& key = out.findings.front();
-    if (key.status != Status::fail)
-      key = {"key", Status::fail, "rejected",
-             fmt::format("{} rejected the key from ${} ({}); check the key", p.base_url,
-                         p.api_key_env.empty() ? "(none)" : p.api_key_env, models->status)};
+    if (key.status == Status::fail) return; // DeepSeek without a key: already said
+    key =
+        key.value == "set"
+            ? Finding{"key", Status::fail, "rejected",
+                      fmt::format("{} rejected the key from ${} ({}); check the key", p.base_url,
+                                  p.api_key_env, models->status)}
+            : Finding{"key", Status::fail, "needed",
+                      p.api_key_env.empty()
+                          ? fmt::format("{} needs an API key ({}); set api_key_env for this "
+                                        "provider and export the key",
+                                        p.base_url, models->status)
+                          : fmt::format("{} needs an API key ({}), and ${} is not set; "
+                                        "export {}=<your key>",
+                                        p.base_url, models->status, p.api_key_env, p.api_key_env)};
     return;
   }
   if (models->status != 200) {
@@ -202,23 +277,18 @@ void examine_openai(const Probe& probe, Examination& out) {
     return;
   }
   out.findings.push_back({"server", Status::ok, server, fmt::format("{} answers", p.base_url)});
-  const auto listing = json::parse(models->body, nullptr, false);
-  const auto model = model_finding(p, model_names(listing, false));
-  out.findings.push_back(model);
-  if (model.status != Status::ok) return;
-  if (p.context_length) {
-    out.context_length = *p.context_length;
-    out.findings.push_back({"context", Status::ok, std::to_string(*p.context_length),
-                            fmt::format("{} tokens (from the config)", *p.context_length)});
-  } else if (const auto listed = listed_context(listing, p.model)) {
-    out.context_length = *listed;
-    out.findings.push_back({"context", Status::ok, std::to_string(*listed),
-                            fmt::format("{} tokens (from /models)", *listed)});
-  } else {
-    out.findings.push_back({"context", Status::warn, "?",
-                            "the server does not say; set context_length in the [[providers]] "
-                            "table so rlm can size prompts"});
-  }
+  const auto listing = parse_untrusted_json(models->body).value_or(json());
+  const auto names = model_names(listing, false);
+  const bool listed =
+      std::ranges::any_of(names, [&](const auto& n) { return same_model(p.model, n, false); });
+  // The client asks for the window exactly as a run would, and then sends the test chat.
+  OpenAiProvider client(p, http, probe.transport, env);
+  client.window();
+  const auto served = client.served_window().value_or(ServedWindow{});
+  out.findings.push_back(listed ? model_finding(p, names) : unlisted_model(p, names, served));
+  if (out.findings.back().status == Status::fail) return;
+  out.findings.push_back(context_finding(p, served, out));
+  if (out.findings.front().status != Status::fail) check_chat(client, p, out);
 }
 
 } // namespace
@@ -259,7 +329,7 @@ Examination examine(const config::ProviderConfig& provider, const config::HttpSe
     if (is_ollama(provider)) {
       examine_ollama(probe, http, out);
     } else {
-      examine_openai(probe, out);
+      examine_openai(probe, http, env, out);
     }
   } catch (const std::exception& error) {
     // A reply no check expected; the provider cannot be trusted to work.

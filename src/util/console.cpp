@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <string>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -15,6 +17,19 @@ namespace {
 // its error is too.
 std::atomic<int> g_stdout_errno{0};
 } // namespace
+
+void protect_standard_streams() {
+  std::signal(SIGPIPE, SIG_IGN);
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened = ::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+    if (opened >= 0 && opened != fd) {
+      ::dup2(opened, fd);
+      ::close(opened);
+    }
+    if (fd == STDOUT_FILENO) g_stdout_errno.store(EBADF); // the answer has nowhere to go
+  }
+}
 
 void write_stdout(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
@@ -52,10 +67,16 @@ std::string fit_to_terminal(std::string_view line) {
   return std::string(line);
 }
 
+bool stdout_reader_gone() { return g_stdout_errno.load() == EPIPE; }
+
 std::string_view stdout_failed() {
   errno = 0;
   const bool flushed = std::fflush(stdout) == 0;
   const int flush_errno = errno;
+  if (!flushed && flush_errno != 0) {
+    int expected = 0;
+    g_stdout_errno.compare_exchange_strong(expected, flush_errno);
+  }
   if (flushed && std::ferror(stdout) == 0 && g_stdout_errno.load() == 0) return {};
   const int code = g_stdout_errno.load() != 0 ? g_stdout_errno.load() : flush_errno;
   return code != 0 ? std::strerror(code) : "write error";

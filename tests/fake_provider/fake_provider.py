@@ -11,6 +11,10 @@ The script is JSON:
     {"models": [{"name": "qwen2.5:7b", "context_length": 32768}],
      "version": "0.6.8",
      "listing_body": "...",           # /api/tags and /v1/models answer this text instead
+    "serves_any_model": true,        # chat requests naming any model are answered (llama-server)
+    "props_model": "name",           # the model /props describes (default: the first listed
+                                     # as llama.cpp lists them; "slots": N and
+                                     # "serving_context": N in a model shape its answer)
      "replies": [RULE, ...],          # first rule that matches a chat request answers it
      "default": {"text": "..."}}      # when no rule matches
 A RULE has "match" (all given conditions must hold):
@@ -43,7 +47,8 @@ Replaying what real servers sent (tests/captures/, recorded from llama.cpp's lla
 Every request is appended to --log as one JSON line: method, path, body, and whether an
 Authorization header came (its value is never written, only a SHA-256 of it, and, when the
 script has "expect_authorization", whether it matched that). With "require_authorization",
-the OpenAI routes answer 401 (DeepSeek's body) to any other Authorization header.
+the OpenAI routes answer 401 (DeepSeek's body) to any other Authorization header; with
+"open_listing" too, /v1/models stays open, as llama-server's does under --api-key.
 """
 import argparse
 import hashlib
@@ -282,7 +287,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       for m in script.data.get("models", [])]
             self.send_json(200, {"models": models})
         elif self.path in ("/v1/models", "/models"):
-            if self.refuse_key():
+            # llama-server started with --api-key leaves its listing open ("open_listing").
+            if not script.data.get("open_listing") and self.refuse_key():
                 return
             # As llama.cpp's server lists them (the trained context length under "meta"), or
             # as vLLM does ("max_model_len") for models with "vllm": true.
@@ -296,6 +302,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return e
             data = [entry(m) for m in script.data.get("models", [])]
             self.send_json(200, {"object": "list", "data": data})
+        elif self.path == "/props" and any("context_length" in m and not m.get("vllm")
+                                           for m in script.data.get("models", [])):
+            # As llama.cpp's server answers: the window of one slot, the number of slots.
+            listed = [m for m in script.data["models"] if "context_length" in m and not m.get("vllm")]
+            m = next((m for m in listed if m["name"] == script.data.get("props_model")), listed[0])
+            slots = m.get("slots", 1)
+            self.send_json(200, {"default_generation_settings": {"n_ctx": m.get("serving_context", m["context_length"] // slots)},
+                                 "total_slots": slots, "model_path": "models/" + m["name"] + ".gguf"})
         elif self.path in ("/", "/health"):
             self.send_json(200, {"status": "ok"})
         else:
@@ -335,7 +349,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         last_user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
         rule = script.choose(call, api, model, last_user)
         time.sleep(min(rule.get("latency_ms", 0), 60_000) / 1000)
-        if script.data.get("models") and script.model(model) is None:
+        # llama-server serves its one model whatever a request names ("serves_any_model").
+        if script.data.get("models") and script.model(model) is None and not script.data.get("serves_any_model"):
             if api == "ollama":
                 return self.error(api, 404, f"model '{model}' not found, try pulling it first")
             return self.error(api, 404, f"The model `{model}` does not exist")

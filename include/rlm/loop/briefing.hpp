@@ -3,6 +3,7 @@
 #pragma once
 
 #include "rlm/document/document_set.hpp"
+#include "rlm/util/display.hpp"
 
 #include <cstdint>
 #include <string>
@@ -22,8 +23,5 @@ std::string briefing(const document::DocumentSet& documents, const std::string& 
 // `from_end`.
 std::string utf8_prefix(std::string_view text, std::size_t max_bytes);
 std::string utf8_suffix(std::string_view text, std::size_t max_bytes);
-
-// Thousands separators: 1234567 → "1,234,567".
-std::string with_commas(std::uint64_t n);
 
 } // namespace rlm::loop

@@ -32,7 +32,7 @@ enum class StopReason {
   final_answer,   // FINAL or FINAL_VAR was called (or a direct answer, in bypass)
   max_iterations, // the turns ran out; the answer is the model's best effort
   errors,         // too many turns in a row whose code failed
-  provider,       // the root model could not be reached
+  provider,       // the root model could not be reached, or sub-calls cannot succeed
   cancelled,      // Ctrl-C
 };
 const char* to_string(StopReason reason);
@@ -46,7 +46,9 @@ struct SubCallRecord {
   std::string error; // empty when answered
   // When the provider failed (not a nested run's failure): what kind of failure.
   std::optional<providers::ProviderError::Kind> error_kind;
-  bool nested = false; // answered by a nested RLM run (max_depth > 1)
+  bool nested = false;           // answered by a nested RLM run (max_depth > 1)
+  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+  bool cut_short = false;        // the answer stopped at max_tokens
 };
 
 struct CellRecord {
@@ -98,7 +100,10 @@ struct RunResult {
   // not the host's failure).
   std::optional<providers::ProviderError::Kind> provider_error;
   int iterations = 0;
-  std::int64_t sub_calls = 0;
+  std::int64_t sub_calls = 0;               // sub-calls that ended, answered or failed
+  std::int64_t sub_calls_failed = 0;        // of those, the failed ones (after retries)
+  std::vector<std::string> sub_call_errors; // the different messages of those, the first few
+  bool answer_cut_short = false;            // the answer stopped at max_tokens (bypass, final call)
   double seconds = 0;
 };
 

@@ -16,6 +16,7 @@ struct CellError {
     too_large,   // the source was over max_source_bytes
     crashed,     // the REPL process died (a VM crash or a forbidden system call)
     interrupted, // stopped by Ctrl-C
+    aborted,     // stopped by the host: the run cannot go on (a sub-call failure that repeats)
   };
   Kind kind = Kind::runtime;
   std::string message; // one or a few lines, cut to max_error_bytes

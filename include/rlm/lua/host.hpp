@@ -22,6 +22,9 @@ public:
   // clock around the call. The worker's host reports the parent's figure, so the worker's
   // deadline and the parent's move by exactly the same amount.
   virtual std::optional<double> last_wait_seconds() const { return std::nullopt; }
+  // After query(): why the running cell must stop now (every further model call would fail
+  // the same way), or nothing to let it go on.
+  virtual std::optional<std::string> stop_reason() const { return std::nullopt; }
 };
 
 // The host of `rlm lua`, which has no model: every query fails with an explanation.

@@ -25,6 +25,11 @@ public:
   // The window the server serves (llama.cpp's per-slot n_ctx, vLLM's max_model_len, asked
   // once), capped by the config's context_length; nothing when neither says.
   std::optional<std::int64_t> window();
+  // What the server said of its window, once window() has asked.
+  std::optional<ServedWindow> served_window() {
+    const std::lock_guard lock(m_mutex);
+    return m_served;
+  }
 
 private:
   // An HTTP error status (or the code of an error inside a 200 reply; 0 when it gave none)

@@ -23,7 +23,16 @@ bool stdin_is_terminal();
 // status line never wraps: "\r" could not go back over a wrapped line. Counts code points.
 std::string fit_to_terminal(std::string_view line);
 
+// Makes the standard streams safe to use, once, first thing in main: SIGPIPE is ignored (a
+// reader that went away is a write error, not a death), and a closed fd 0, 1 or 2 is opened
+// on /dev/null, so no file or socket rlm opens later can take its number and receive its
+// output. A stdout that was closed still counts as failed (see stdout_failed).
+void protect_standard_streams();
+
 // Flushes stdout; returns the error text if anything written to it was lost ("" if not).
 std::string_view stdout_failed();
+
+// Whether stdout's reader went away (EPIPE: `rlm ask ... | head -1`): exit 7 with no message.
+bool stdout_reader_gone();
 
 } // namespace rlm

@@ -13,7 +13,9 @@ enum class ExitCode : int {
   limit = 5,         // a limit was hit: iterations, sub-calls, time or memory of a cell
   script = 6,        // Lua code run by `rlm lua` raised an error
   output = 7,        // the result could not be written: stdout closed or the disk full
+  hung_up = 129,     // stopped by SIGHUP (128 + 1): the terminal closed
   interrupted = 130, // stopped by Ctrl-C (128 + SIGINT, as shells report it)
+  terminated = 143,  // stopped by SIGTERM (128 + 15): timeout, systemd, docker stop, CI
 };
 
 // The integer to return from main() for `code`.

@@ -16,7 +16,8 @@ namespace {
 using nlohmann::json;
 
 struct LoopFixture {
-  explicit LoopFixture(json replies)
+  // `sub`: a sub provider of its own on the same server (else the root serves sub-calls).
+  explicit LoopFixture(json replies, std::optional<config::ProviderConfig> sub = std::nullopt)
       : server(json{{"models", {{{"name", "m"}, {"context_length", 32768}}}},
                     {"replies", std::move(replies)},
                     {"default", {{"text", "FINAL(default)"}}}}) {
@@ -26,10 +27,28 @@ struct LoopFixture {
     p.model = "m";
     p.context_length = 32768;
     cfg.providers = {p};
+    if (sub) {
+      sub->base_url = server.base_url();
+      sub->role = config::Role::sub;
+      cfg.providers.push_back(*sub);
+    }
+    cfg.http.max_retries = 0;
     pool = providers::make_pool(cfg, transport, [](std::string_view) { return std::nullopt; });
     docs.add_text("doc.txt", std::string(10'000, 'x'));
     settings.bypass_threshold = 10;
     settings.limits.cell_timeout_seconds = 60;
+  }
+
+  RunResult run_quietly() {
+    Observer quiet;
+    return run(docs, "q", *pool, load_prompts(""), settings, quiet, nullptr);
+  }
+
+  int requests_naming(const std::string& model) const {
+    int n = 0;
+    for (const auto& r : server.requests())
+      n += r["body"].is_object() && r["body"].value("model", "") == model ? 1 : 0;
+    return n;
   }
 
   RunResult run_cancelled_after(std::chrono::milliseconds delay, double& seconds) {
@@ -70,8 +89,66 @@ TEST(RunLoop, CtrlCStopsACellThatRunsForever) {
   EXPECT_LT(seconds, 10.0); // far below the 60 s cell limit
 }
 
+config::ProviderConfig sub_model(const std::string& model,
+                                 std::optional<std::int64_t> context_length = std::nullopt) {
+  config::ProviderConfig p;
+  p.name = "sub";
+  p.model = model;
+  p.context_length = context_length;
+  return p;
+}
+
+TEST(RunLoop, ASubModelThatDoesNotExistStopsTheRunAtOnceWithTheFix) {
+  // Twenty sub-calls in a loop that catches each error: the first failure ends the cell.
+  LoopFixture f(json::array({{{"match", {{"call", 1}}},
+                              {"text", "```lua\nfor i = 1, 20 do pcall(llm_query, 'q' .. i) "
+                                       "end\nFINAL('a guess')\n```"}}}),
+                sub_model("nosuch:1b"));
+  const auto result = f.run_quietly();
+  EXPECT_EQ(result.stop, StopReason::provider);
+  ASSERT_TRUE(result.provider_error);
+  EXPECT_EQ(*result.provider_error, providers::ProviderError::Kind::model_not_found);
+  EXPECT_NE(result.message.find("ollama pull nosuch:1b"), std::string::npos) << result.message;
+  EXPECT_FALSE(result.answer);                  // never the model's guess
+  EXPECT_EQ(f.requests_naming("nosuch:1b"), 1); // one /api/show; no chat was sent
+  EXPECT_EQ(result.sub_calls_failed, 1);
+}
+
+TEST(RunLoop, ATransientSubCallFailureIsCountedAndTheRunGoesOn) {
+  LoopFixture f(json::array(
+      {{{"match", {{"call", 1}}},
+        {"text", "```lua\nlocal ok, e = pcall(llm_query, 'first')\n"
+                 "local a = llm_query('second')\nFINAL(a)\n```"}},
+       {{"match", {{"contains", "first"}}}, {"status", 500}, {"error", "the GPU fell over"}},
+       {{"match", {{"contains", "second"}}}, {"text", "forty-two"}}}));
+  const auto result = f.run_quietly();
+  EXPECT_EQ(result.stop, StopReason::final_answer) << result.message;
+  EXPECT_EQ(result.answer, "forty-two");
+  EXPECT_EQ(result.sub_calls, 2);
+  EXPECT_EQ(result.sub_calls_failed, 1);
+  ASSERT_EQ(result.sub_call_errors.size(), 1U);
+  EXPECT_NE(result.sub_call_errors[0].find("the GPU fell over"), std::string::npos);
+}
+
+TEST(RunLoop, ASubCallPromptTooLargeForTheSubModelTellsTheModelHowToSplit) {
+  LoopFixture f(json::array({{{"match", {{"call", 1}}},
+                              {"text", "```lua\nlocal ok, e = pcall(llm_query, context)\n"
+                                       "print(e)\n```"}}}),
+                sub_model("m", 1024));
+  f.settings.max_iterations = 2;
+  const auto result = f.run_quietly();
+  EXPECT_EQ(result.sub_calls_failed, 1);
+  // The second root request carries the cell's output: the error with the size that fits.
+  std::string feedback;
+  for (const auto& r : f.server.requests()) {
+    if (r["path"] == "/api/chat" && r["body"]["messages"].size() > 2)
+      feedback = r["body"]["messages"].back()["content"];
+  }
+  EXPECT_NE(feedback.find("split the text into pieces of at most"), std::string::npos) << feedback;
+}
+
 TEST(SubCallBudget, GrantsNoMoreThanTheLimitAcrossThreads) {
-  SubCallBudget budget;
+  SubCallState budget;
   budget.limit = 100;
   std::atomic<std::int64_t> granted{0};
   {
