@@ -230,7 +230,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   }
   if (!quiet && style != Progress::Style::quiet) {
     write_stderr_line("info", summary_line(result));
-    write_stderr_line("info", usage_line("root:", usage.root));
+    if (usage.root.calls > 0) write_stderr_line("info", usage_line("root:", usage.root));
     if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
   }
   if (result.stop == loop::StopReason::cancelled) return interrupted_exit_code();

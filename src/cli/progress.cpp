@@ -26,9 +26,12 @@ double Progress::elapsed() const {
 
 void Progress::draw(const std::string& activity) {
   if (m_style != Style::live) return;
-  const auto line = fmt::format("rlm: turn {}/{} · sub-calls {}/{} · tokens {} · {:.1f} s · {}",
-                                m_turn, m_max_iterations, m_sub_calls, m_max_sub_calls,
-                                tokens(m_tokens), elapsed(), activity);
+  const auto line =
+      m_bypass
+          ? fmt::format("rlm: small document, one direct call · {:.1f} s · {}", elapsed(), activity)
+          : fmt::format("rlm: turn {}/{} · sub-calls {}/{} · tokens {} · {:.1f} s · {}", m_turn,
+                        m_max_iterations, m_sub_calls, m_max_sub_calls, tokens(m_tokens), elapsed(),
+                        activity);
   write_stderr_raw("\r\x1b[2K" + fit_to_terminal(line));
   m_line_shown = true;
 }
@@ -36,6 +39,7 @@ void Progress::draw(const std::string& activity) {
 void Progress::on_start(const loop::StartInfo& info) {
   const std::lock_guard lock(m_mutex);
   if (info.depth > 0) return;
+  m_bypass = info.mode == "bypass";
   if (m_style == Style::lines) {
     write_stderr_line("info", info.mode == "bypass"
                                   ? "small document: asking the root model directly (bypass)"
@@ -72,7 +76,7 @@ void Progress::on_iteration(const loop::IterationRecord& record) {
   const std::lock_guard lock(m_mutex);
   m_tokens += record.usage.prompt_tokens + record.usage.completion_tokens;
   if (record.depth > 0) return;
-  if (m_style == Style::lines) {
+  if (m_style == Style::lines && !m_bypass) { // a bypass is one call, not a turn
     int errors = 0;
     for (const auto& c : record.cells) errors += c.error_kind.empty() ? 0 : 1;
     std::size_t sub_calls = 0; // as the summary counts them: those that ended

@@ -35,6 +35,7 @@ private:
   std::int64_t m_tokens = 0;
   bool m_line_shown = false;
   bool m_warned_sub_call = false;
+  bool m_bypass = false;
 };
 
 } // namespace rlm::cli

@@ -140,6 +140,10 @@ Failure classify(CURLcode code, const Transfer& t, const Request& request, const
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
     return {Failure::Kind::connect, fmt::format("cannot connect to {}: {}", where, why), data};
+  case CURLE_URL_MALFORMAT:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return {Failure::Kind::bad_url, fmt::format("{} is not a URL rlm can use: {}", where, why),
+            data};
   case CURLE_OPERATION_TIMEDOUT:
     return {Failure::Kind::timeout, fmt::format("{} timed out: {}", where, why), data};
   case CURLE_RECV_ERROR:

@@ -54,6 +54,7 @@ struct Failure {
     timeout,   // connect, idle or total timeout
     dropped,   // the connection broke during the transfer
     cancelled, // the cancel flag was set, or on_data returned false
+    bad_url,   // the URL cannot be used (malformed, unsupported scheme): retrying cannot help
     other,
   };
   Kind kind = Kind::other;

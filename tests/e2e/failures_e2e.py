@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""End to end: each way a run can go wrong, met as a user meets it, through the built
+binary against the fake provider (which replays replies recorded from a real llama.cpp
+server where the case names a capture). Every case must end in the right answer, or in a
+documented non-zero exit with one clear line on stderr: never an empty or partial answer
+with exit 0. The model is scripted: this proves the machinery, not a model's accuracy.
+
+    failures_e2e.py --rlm build/ci/rlm --source-dir . [CASE ...]
+"""
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TIMEOUT = 60
+DOC = "".join(f"2026-11-{i % 28 + 1:02d} service=api request={i} status=200 ok\n" for i in range(400))
+
+
+@contextlib.contextmanager
+def fake(source, tmp, script):
+    path = os.path.join(tmp, "script.json")
+    with open(path, "w") as f:
+        json.dump(script, f)
+    port_path = os.path.join(tmp, "port")
+    log = os.path.join(tmp, "requests.jsonl")
+    proc = subprocess.Popen([sys.executable, os.path.join(source, "tests/fake_provider/fake_provider.py"),
+                             "--script", path, "--port-file", port_path, "--log", log,
+                             "--max-seconds", str(TIMEOUT + 30)])
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(port_path):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the fake provider did not start")
+            time.sleep(0.01)
+
+        def requests():
+            with open(log) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        yield "http://127.0.0.1:" + open(port_path).read().strip(), requests
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def config(url, root="root-m", sub=None, kind="openai", extra="", root_extra=""):
+    base = url + "/v1" if kind == "openai" else url
+    text = f"max_iterations = 4\nbypass_threshold = 100\n{extra}\n[[providers]]\nprovider_type = \"{kind}\"\n" \
+           f"base_url = \"{base}\"\nmodel = \"{root}\"\nrole = \"root\"\napi_key_env = \"\"\n{root_extra}\n"
+    if sub:
+        text += f"\n[[providers]]\nprovider_type = \"ollama\"\nbase_url = \"{url}\"\nmodel = \"{sub}\"\nrole = \"sub\"\n"
+    return text
+
+
+class Case:
+    def __init__(self, tmp, rlm):
+        self.tmp, self.rlm = tmp, rlm
+        with open(os.path.join(tmp, "doc.txt"), "w") as f:
+            f.write(DOC)
+        with open(os.path.join(tmp, "small.txt"), "w") as f:
+            f.write("The code is 7421.\n")
+
+    def write(self, name, text):
+        with open(os.path.join(self.tmp, name), "w") as f:
+            f.write(text)
+
+    def start(self, args, **kw):
+        return subprocess.Popen([self.rlm, "--config", os.path.join(self.tmp, "rlm.toml")] + args,
+                                cwd=self.tmp, stdin=subprocess.DEVNULL, env={"PATH": os.environ["PATH"],
+                                "HOME": self.tmp, "LANG": "C.UTF-8"}, **kw)
+
+    def run(self, args, **kw):
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        proc = self.start(args, **kw)
+        out, err = proc.communicate(timeout=TIMEOUT)
+        return proc.returncode, (out or b"").decode(), (err or b"").decode()
+
+
+def expect(condition, message, out="", err=""):
+    if not condition:
+        raise AssertionError(f"{message}\n--- stdout ---\n{out}--- stderr ---\n{err}")
+
+
+def error_lines(err):
+    return [line for line in err.splitlines() if line.startswith("rlm: error:")]
+
+
+def one_error(code, out, err, exit_code, *needles):
+    expect(code == exit_code, f"exit {code}, expected {exit_code}", out, err)
+    lines = error_lines(err)
+    expect(len(lines) == 1, f"{len(lines)} error lines, expected 1", out, err)
+    for needle in needles:
+        expect(needle in lines[0], f"the error line lacks {needle!r}", out, err)
+
+
+# --- the cases -----------------------------------------------------------------------------
+
+def streamed_overflow_error_line(c, source, url, requests):
+    """llama-server: HTTP 200, an `error:` line, `data: [DONE]` (capture 41). Bypass and loop."""
+    c.write("rlm.toml", config(url))
+    code, out, err = c.run(["ask", "-c", "small.txt", "What is the code?"])
+    one_error(code, out, err, 4, "does not fit the context window", "bigger window")
+    expect(out == "", "an answer was printed", out, err)
+    expect("answered directly" not in err, "the summary claims an answer", out, err)
+    code, out, err = c.run(["ask", "--no-bypass", "-c", "doc.txt", "What is the code?"])
+    one_error(code, out, err, 4, "exceeds the available context size")
+    expect(out == "", "an answer was printed", out, err)
+
+
+streamed_overflow_error_line.script = {
+    "replies": [{"replay": "llama-server/llama-server-noshift/41-noshift-long-prompt-stream"}]}
+
+
+def context_length_caps_max_tokens_and_refuses_what_cannot_fit(c, source, url, requests):
+    c.write("rlm.toml", config(url, root_extra="context_length = 512\nmax_tokens = 4096"))
+    code, out, err = c.run(["ask", "-c", "small.txt", "What is the code?"])
+    expect(code == 0 and out == "7421\n", f"exit {code}", out, err)
+    sent = [r["body"]["max_tokens"] for r in requests() if r["path"] == "/v1/chat/completions"]
+    expect(sent and sent[0] < 512, f"max_tokens sent: {sent}", out, err)
+    chats = len(sent)
+    c.write("big.txt", "word " * 2000)
+    code, out, err = c.run(["ask", "--bypass-threshold", "100000", "-c", "big.txt", "Summarise"])
+    one_error(code, out, err, 4, "does not fit the 512-token window", "characters")
+    expect(len([r for r in requests() if r["path"] == "/v1/chat/completions"]) == chats,
+           "a prompt that cannot fit was sent", out, err)
+
+
+context_length_caps_max_tokens_and_refuses_what_cannot_fit.script = {"default": {"text": "7421"}}
+
+
+def silent_truncation_is_a_truncated_bench_task(c, source, url, requests):
+    c.write("rlm.toml", config(url))
+    code, out, err = c.run(["bench", "niah", "--lengths", "4k", "--positions", "0.5",
+                            "--methods", "vanilla", "--out", "runs.jsonl"])
+    rows = [json.loads(l) for l in open(os.path.join(c.tmp, "runs.jsonl")) if '"task"' in l]
+    expect(rows and all(r["status"] == "truncated" for r in rows), f"rows: {rows}", out, err)
+    expect("cut the prompt" in err, "no warning on stderr", out, err)
+
+
+# A server that read 1,027 prompt tokens of a 4k-token prompt (llama-server with context shift).
+silent_truncation_is_a_truncated_bench_task.script = {
+    "default": {"text": "the answer", "prompt_tokens": 1027}}
+
+
+def a_missing_sub_model_stops_the_run(c, source, url, requests):
+    c.write("rlm.toml", config(url, sub="nosuch:1b"))
+    code, out, err = c.run(["ask", "--no-bypass", "-c", "doc.txt", "Count the errors"])
+    one_error(code, out, err, 4, "nosuch:1b", "ollama pull nosuch:1b")
+    expect(out == "", "an answer was printed", out, err)
+    expect(len([r for r in requests() if r["path"] == "/api/chat"]) == 0, "sub-calls went on", out, err)
+    expect("1 failed" in err, "the summary does not count the failed sub-call", out, err)
+
+
+a_missing_sub_model_stops_the_run.script = {
+    "models": [{"name": "root-m", "context_length": 32768}],
+    "replies": [{"match": {"model": "root-m"},
+                 "text": "```lua\nfor i = 1, 20 do pcall(llm_query, 'count ' .. i) end\nFINAL('a guess')\n```"}]}
+
+
+def a_transient_sub_call_failure_is_warned_and_counted(c, source, url, requests):
+    c.write("rlm.toml", config(url, sub="sub-m", extra="[http]\nmax_retries = 0\n"))
+    code, out, err = c.run(["ask", "--no-bypass", "-c", "doc.txt", "q", "--json"])
+    expect(code == 0, f"exit {code}", out, err)
+    report = json.loads(out)
+    expect(report["answer"] == "forty-two", "wrong answer", out, err)
+    expect(report["sub_calls"] == 2 and report["sub_calls_failed"] == 1, "counts", out, err)
+    expect(any("GPU fell over" in m for m in report["sub_call_errors"]), "messages", out, err)
+    expect("rlm: warning: a sub-call failed" in err and "GPU fell over" in err, "no warning", out, err)
+    expect("2 sub-calls (1 failed)" in err, "the summary disagrees with --json", out, err)
+
+
+a_transient_sub_call_failure_is_warned_and_counted.script = {
+    "models": [{"name": "root-m", "context_length": 32768}, {"name": "sub-m", "context_length": 32768}],
+    "replies": [{"match": {"model": "root-m"},
+                 "text": "```lua\npcall(llm_query, 'first')\nFINAL(llm_query('second'))\n```"},
+                {"match": {"contains": "first"}, "status": 500, "error": "the GPU fell over"},
+                {"match": {"contains": "second"}, "text": "forty-two"}]}
+
+
+def a_reply_that_breaks_off_is_retried(c, source, url, requests):
+    c.write("rlm.toml", config(url))
+    code, out, err = c.run(["ask", "-c", "small.txt", "What is the code?"])
+    expect(code == 0 and out == "7421\n", f"exit {code}", out, err)
+    expect(len([r for r in requests() if r["path"] == "/v1/chat/completions"]) == 2, "not retried", out, err)
+
+
+a_reply_that_breaks_off_is_retried.script = {
+    "replies": [{"match": {"call": 1}, "fault": "drop", "text": "PARTIAL 99"}], "default": {"text": "7421"}}
+
+
+def wait_for(requests, path, proc):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if any(r["path"] == path for r in requests()):
+            return
+        if proc.poll() is not None:
+            raise AssertionError("rlm ended early")
+        time.sleep(0.02)
+    raise AssertionError(f"no request to {path}")
+
+
+def sigterm_and_sighup_end_the_run_cleanly(c, source, url, requests):
+    c.write("rlm.toml", config(url, sub="sub-m"))
+    for sig, exit_code, says in ((signal.SIGTERM, 143, "terminated (SIGTERM)"), (signal.SIGHUP, 129, "hung up (SIGHUP)")):
+        before = len([r for r in requests() if r["path"] == "/api/chat"])
+        proc = c.start(["ask", "--no-bypass", "-c", "doc.txt", "--trajectory", "run.jsonl", "q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + TIMEOUT
+        while len([r for r in requests() if r["path"] == "/api/chat"]) == before and time.monotonic() < deadline:
+            time.sleep(0.02)  # the sub-call is waiting on a stalled server
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=TIMEOUT)
+        out, err = out.decode(), err.decode()
+        one_error(proc.returncode, out, err, exit_code, says)
+        expect(not os.path.exists(os.path.join(c.tmp, "run.jsonl.partial")), "the trajectory was left half-written", out, err)
+        last = json.loads(open(os.path.join(c.tmp, "run.jsonl")).read().splitlines()[-1])
+        expect(last.get("stop_reason") == "cancelled", f"the trajectory's last line: {last}", out, err)
+
+
+sigterm_and_sighup_end_the_run_cleanly.script = {
+    "models": [{"name": "root-m", "context_length": 32768}, {"name": "sub-m", "context_length": 32768}],
+    "replies": [{"match": {"model": "root-m"}, "text": "```lua\nprint(llm_query('hi'))\n```"},
+                {"match": {"model": "sub-m"}, "fault": "stall", "stall_seconds": 60}]}
+
+
+def pipes_and_closed_streams(c, source, url, requests):
+    c.write("rlm.toml", config(url))
+    # `rlm ask ... | true`: the reader is gone; exit 7 with no noise, never SIGPIPE (141).
+    proc = c.start(["ask", "-c", "small.txt", "q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=TIMEOUT)
+    expect(proc.returncode == 7, f"exit {proc.returncode}, expected 7", "", err)
+    expect(error_lines(err) == [], "an error line for a reader that went away", "", err)
+    # A closed stderr never kills a run.
+    code, out, _ = c.run(["ask", "-c", "small.txt", "q"], stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: os.close(2))
+    expect(code == 0 and out == "7421\n", f"exit {code} with stderr closed", out)
+    # `rlm bench ... 2>&1 | head -c 1`: the run goes on and writes every result.
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = c.start(["bench", "niah", "--lengths", "1k,2k", "--positions", "0.5", "--methods", "vanilla",
+                    "--out", "b.jsonl"], stdout=reader.stdin, stderr=reader.stdin)
+    reader.stdin.close()
+    proc.wait(timeout=TIMEOUT)
+    reader.wait(timeout=TIMEOUT)
+    rows = [l for l in open(os.path.join(c.tmp, "b.jsonl")) if '"task"' in l]
+    expect(len(rows) == 2, f"{len(rows)} results written, expected 2 (exit {proc.returncode})")
+    expect(proc.returncode == 7, f"bench exit {proc.returncode}, expected 7 (its table had no reader)")
+
+
+pipes_and_closed_streams.script = {"default": {"text": "7421"}}
+
+
+def progress_lines_agree(c, source, url, requests):
+    c.write("rlm.toml", config(url))
+    code, out, err = c.run(["ask", "-c", "small.txt", "q"])
+    expect(code == 0 and "answered directly (bypass) in" in err and "turn" not in err, "bypass lines", out, err)
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    c.write("rlm.toml", config(dead))
+    code, out, err = c.run(["ask", "-c", "small.txt", "q"])
+    expect(code == 4 and "answered directly" not in err and "stopped after" in err, "a failed bypass", out, err)
+
+
+progress_lines_agree.script = {"default": {"text": "7421"}}
+
+
+CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuses_what_cannot_fit,
+         silent_truncation_is_a_truncated_bench_task, a_missing_sub_model_stops_the_run,
+         a_transient_sub_call_failure_is_warned_and_counted, a_reply_that_breaks_off_is_retried,
+         sigterm_and_sighup_end_the_run_cleanly, pipes_and_closed_streams, progress_lines_agree]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rlm", required=True)
+    parser.add_argument("--source-dir", required=True)
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    rlm, source = os.path.abspath(args.rlm), os.path.abspath(args.source_dir)
+    failed = 0
+    for case in CASES:
+        if args.cases and case.__name__ not in args.cases:
+            continue
+        with tempfile.TemporaryDirectory(prefix="rlm-e2e-") as tmp:
+            with fake(source, tmp, case.script) as (url, requests):
+                try:
+                    case(Case(tmp, rlm), source, url, requests)
+                    print(f"ok   {case.__name__}")
+                except (AssertionError, subprocess.TimeoutExpired) as e:
+                    failed += 1
+                    print(f"FAIL {case.__name__}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
