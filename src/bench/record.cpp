@@ -1,5 +1,7 @@
 #include "rlm/bench/record.hpp"
 
+#include "rlm/util/untrusted_json.hpp"
+
 #include <cmath>
 
 namespace rlm::bench {
@@ -13,17 +15,24 @@ json tokens_json(const TokenCount& t) {
       {"calls", t.calls}, {"prompt", t.prompt}, {"cached", t.cached}, {"completion", t.completion}};
 }
 
-// A whole-number field, or 0 when it is missing or not a whole number.
-std::int64_t int_field(const json& j, const char* name) {
-  return j.contains(name) && j[name].is_number_integer() ? j[name].get<std::int64_t>() : 0;
+constexpr std::int64_t k_max_count = std::int64_t{1} << 50; // sums can never overflow
+
+std::string text_field(const json& j, std::string_view name, const char* otherwise = "") {
+  const auto* text = json_field::string(j, name);
+  return text != nullptr ? *text : otherwise;
 }
 
-TokenCount tokens_from(const json& j) {
+// A whole-number field, or 0 when it is missing or not a whole number in range.
+std::int64_t int_field(const json& j, std::string_view name) {
+  return json_field::integer(j, name, -k_max_count, k_max_count).value_or(0);
+}
+
+// Token counts: whole numbers from 0 to 2^50; -1 (refused below) for anything else.
+TokenCount tokens_from(const json* j) {
   TokenCount t;
-  if (!j.is_object()) return t;
-  const auto count = [&](const char* name) {
-    // Whole numbers only: a float like 1e300 has no int64 value.
-    return j.contains(name) && j[name].is_number_integer() ? j[name].get<std::int64_t>() : -1;
+  if (j == nullptr) return t;
+  const auto count = [&](std::string_view name) {
+    return json_field::integer(*j, name, 0, k_max_count).value_or(-1);
   };
   t.calls = count("calls");
   t.prompt = count("prompt");
@@ -65,51 +74,50 @@ json to_json(const TaskRecord& r) {
 
 std::optional<TaskRecord> record_from_json(const json& j) {
   // A stranger's file: any field may be missing, of the wrong type, or out of range.
-  if (!j.is_object() || !j.contains("type") || j["type"] != "task") return std::nullopt;
-  try {
-    TaskRecord r;
-    r.key = j.at("key").get<std::string>();
-    r.suite = j.at("suite").get<std::string>();
-    r.method = j.at("method").get<std::string>();
-    if (!j.at("length_tokens").is_number_integer()) return std::nullopt;
-    r.length_tokens = j["length_tokens"].get<std::int64_t>();
-    if (j.contains("position") && j["position"].is_number())
-      r.position = j["position"].get<double>();
-    r.trial = int_field(j, "trial");
-    r.seed = int_field(j, "seed");
-    r.model = j.value("model", "");
-    r.label = j.value("label", "");
-    r.document_chars = int_field(j, "document_chars");
-    r.query = j.value("query", "");
-    r.expected = j.value("expected", "");
-    r.answer = j.value("answer", "");
-    r.scorer = j.value("scorer", "");
-    r.score = j.at("score").get<double>();
-    r.status = j.value("status", "ok");
-    r.error = j.value("error", "");
-    r.stop = j.value("stop", "");
-    r.iterations = int_field(j, "iterations");
-    r.sub_calls = int_field(j, "sub_calls");
-    if (j.contains("tokens") && j["tokens"].is_object()) {
-      r.root = tokens_from(j["tokens"].value("root", json()));
-      r.sub = tokens_from(j["tokens"].value("sub", json()));
-    }
-    if (j.contains("cost") && j["cost"].is_number()) r.cost = j["cost"].get<double>();
-    r.seconds = j.value("seconds", 0.0);
-    r.finished_at = j.value("finished_at", "");
-    constexpr std::int64_t k_max_tokens = std::int64_t{1} << 50; // sums can never overflow
-    for (const auto* t : {&r.root, &r.sub}) {
-      for (const auto n : {t->calls, t->prompt, t->cached, t->completion})
-        if (n < 0 || n > k_max_tokens) return std::nullopt;
-    }
-    if (r.key.empty() || r.suite.empty() || r.method.empty() || r.length_tokens <= 0 ||
-        r.length_tokens > k_max_tokens || r.seconds < 0 || (r.cost && !std::isfinite(*r.cost)) ||
-        !std::isfinite(r.score) || r.score < 0 || r.score > 1 || !std::isfinite(r.seconds))
-      return std::nullopt;
-    return r;
-  } catch (const json::exception&) {
+  const auto* type = json_field::string(j, "type");
+  const auto* key = json_field::string(j, "key");
+  const auto* suite = json_field::string(j, "suite");
+  const auto* method = json_field::string(j, "method");
+  const auto length = json_field::integer(j, "length_tokens", 1, k_max_count);
+  const auto score = json_field::number(j, "score");
+  if (type == nullptr || *type != "task" || key == nullptr || key->empty() || suite == nullptr ||
+      suite->empty() || method == nullptr || method->empty() || !length || !score ||
+      *score < 0 || *score > 1)
     return std::nullopt;
+  TaskRecord r;
+  r.key = *key;
+  r.suite = *suite;
+  r.method = *method;
+  r.length_tokens = *length;
+  r.position = json_field::number(j, "position");
+  r.trial = int_field(j, "trial");
+  r.seed = int_field(j, "seed");
+  r.model = text_field(j, "model");
+  r.label = text_field(j, "label");
+  r.document_chars = int_field(j, "document_chars");
+  r.query = text_field(j, "query");
+  r.expected = text_field(j, "expected");
+  r.answer = text_field(j, "answer");
+  r.scorer = text_field(j, "scorer");
+  r.score = *score;
+  r.status = text_field(j, "status", "ok");
+  r.error = text_field(j, "error");
+  r.stop = text_field(j, "stop");
+  r.iterations = int_field(j, "iterations");
+  r.sub_calls = int_field(j, "sub_calls");
+  if (const auto* tokens = json_field::object(j, "tokens")) {
+    r.root = tokens_from(json_field::object(*tokens, "root"));
+    r.sub = tokens_from(json_field::object(*tokens, "sub"));
   }
+  r.cost = json_field::number(j, "cost");
+  r.seconds = json_field::number(j, "seconds").value_or(0);
+  r.finished_at = text_field(j, "finished_at");
+  for (const auto* t : {&r.root, &r.sub}) {
+    for (const auto n : {t->calls, t->prompt, t->cached, t->completion})
+      if (n < 0) return std::nullopt;
+  }
+  if (r.seconds < 0) return std::nullopt;
+  return r;
 }
 
 } // namespace rlm::bench

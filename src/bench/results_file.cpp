@@ -2,6 +2,7 @@
 
 #include "rlm/util/display.hpp"
 #include "rlm/util/fatal.hpp"
+#include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
 
@@ -68,8 +69,8 @@ ReadResults parse(const std::string& path, std::string_view text) {
     at = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++lines;
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (auto record = record_from_json(j)) {
+    const auto j = parse_untrusted_json(line); // depth-limited: the file may be a stranger's
+    if (auto record = j ? record_from_json(*j) : std::nullopt) {
       results.records.push_back(std::move(*record));
     } else {
       ++results.bad_lines;

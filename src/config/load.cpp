@@ -4,6 +4,7 @@
 #include "rlm/config/load.hpp"
 
 #include "schema.hpp"
+#include "toml_guard.hpp"
 #include "toml_values.hpp"
 
 #include "rlm/util/display.hpp"
@@ -40,37 +41,6 @@ bool names_a_credential(std::string_view name) {
          });
 }
 constexpr std::uintmax_t k_max_file_bytes = 1024 * 1024;
-constexpr int k_max_key_parts = 64;
-
-// The first line holding a key of more than k_max_key_parts dotted parts (0 if none): toml++
-// recurses once per part and overflows the stack on tens of thousands of them, so such text
-// is refused before parsing. Dots inside quotes and comments do not count.
-int line_with_deep_key(std::string_view text) {
-  int line = 1;
-  int dots = 0;
-  char quote = 0;
-  bool comment = false;
-  for (const char c : text) {
-    if (c == '\n') {
-      if (dots > k_max_key_parts) return line;
-      ++line;
-      dots = 0;
-      quote = 0;
-      comment = false;
-    } else if (comment) {
-      continue;
-    } else if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '#') {
-      comment = true;
-    } else if (c == '.') {
-      ++dots;
-    }
-  }
-  return dots > k_max_key_parts ? line : 0;
-}
 
 struct KeyCollector {
   std::vector<std::string_view> keys;
@@ -123,10 +93,8 @@ public:
   explicit Loader(std::string path) : m_path(std::move(path)) {}
 
   LoadResult run(std::string_view text) {
-    if (const int line = line_with_deep_key(text); line > 0) {
-      add(Severity::error, line, "",
-          {fmt::format("a key with more than {} dotted parts", k_max_key_parts),
-           "use a shorter key; rlm's keys have at most two parts"});
+    if (const auto hazard = find_parser_hazard(text)) {
+      add(Severity::error, hazard->line, "", {hazard->message, hazard->hint});
       return std::move(m_result);
     }
     toml::table root;

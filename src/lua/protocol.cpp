@@ -1,5 +1,7 @@
 #include "protocol.hpp"
 
+#include "rlm/util/untrusted_json.hpp"
+
 #include <array>
 #include <cerrno>
 #include <sys/socket.h>
@@ -57,8 +59,8 @@ std::optional<nlohmann::json> receive(int fd) {
   if (size > k_max_frame) return std::nullopt;
   std::string text(size, '\0');
   if (!read_all(fd, text.data(), text.size())) return std::nullopt;
-  auto message = nlohmann::json::parse(text, nullptr, false);
-  if (message.is_discarded() || !message.is_object()) return std::nullopt;
+  auto message = parse_untrusted_json(text); // depth-limited: the peer may be hostile
+  if (!message || !message->is_object()) return std::nullopt;
   return message;
 }
 

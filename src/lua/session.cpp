@@ -4,9 +4,12 @@
 // added to the deadline, as the worker adds it to its own.
 #include "rlm/lua/session.hpp"
 
+#include "frames.hpp"
 #include "protocol.hpp"
 
+#include "rlm/util/display.hpp"
 #include "rlm/util/fatal.hpp"
+#include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -65,32 +68,6 @@ std::vector<std::string> worker_environment() {
   return kept;
 }
 
-CellResult from_json(const json& j) {
-  CellResult r;
-  r.output = j.value("output", "");
-  r.output_dropped = j.value("output_dropped", std::uint64_t{0});
-  r.seconds = j.value("seconds", 0.0);
-  r.memory_bytes = j.value("memory_bytes", std::uint64_t{0});
-  r.peak_memory_bytes = j.value("peak_memory_bytes", std::uint64_t{0});
-  r.sub_calls = j.value("sub_calls", std::uint64_t{0});
-  if (j.contains("final")) r.final_answer = j["final"].get<std::string>();
-  if (j.contains("error")) {
-    static const std::pair<std::string_view, CellError::Kind> kinds[] = {
-        {"syntax", CellError::Kind::syntax},
-        {"runtime", CellError::Kind::runtime},
-        {"timeout", CellError::Kind::timeout},
-        {"memory", CellError::Kind::memory},
-        {"too_large", CellError::Kind::too_large}};
-    CellError error{CellError::Kind::runtime, j["error"].value("message", "")};
-    const auto kind = j["error"].value("kind", "runtime");
-    for (const auto& [name, value] : kinds) {
-      if (kind == name) error.kind = value;
-    }
-    r.error = std::move(error);
-  }
-  return r;
-}
-
 } // namespace
 
 Session::Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
@@ -142,12 +119,7 @@ void Session::start_worker() {
   }
   json init = {{"type", "init"},
                {"confine", m_options.confine},
-               {"limits",
-                {{"cell_timeout_seconds", m_limits.cell_timeout_seconds},
-                 {"memory_limit_bytes", m_limits.memory_limit_bytes},
-                 {"max_output_bytes", m_limits.max_output_bytes},
-                 {"max_source_bytes", m_limits.max_source_bytes},
-                 {"max_error_bytes", m_limits.max_error_bytes}}},
+               {"limits", frames::to_json(m_limits)},
                {"documents_bytes", m_documents.total_bytes()},
                {"documents", json::array()}};
 #if !defined(__SANITIZE_ADDRESS__)
@@ -166,9 +138,12 @@ void Session::start_worker() {
   std::optional<json> ready;
   if (wait_readable(m_socket, deadline, nullptr) == Wait::ready)
     ready = protocol::receive(m_socket);
-  if (!ready || ready->value("type", "") != "ready") {
-    const auto why =
-        ready ? ready->value("message", "it did not start") : std::string("it did not answer");
+  const auto* type = ready ? json_field::string(*ready, "type") : nullptr;
+  if (type == nullptr || *type != "ready") {
+    const auto* message = ready ? json_field::string(*ready, "message") : nullptr;
+    const std::string why = message != nullptr ? printable(*message, 300)
+                            : ready            ? "it did not start"
+                                               : "it did not answer";
     stop_worker();
     throw Fatal(ExitCode::failure, fmt::format("cannot start the Lua REPL: {}", why));
   }
@@ -261,26 +236,24 @@ CellResult Session::run(std::string_view code) {
                       describe_exit(status)),
           seconds_since(started));
     }
-    const auto type = message->value("type", "");
-    if (type == "query") {
+    const auto* type = json_field::string(*message, "type");
+    if (type != nullptr && *type == "query") {
       const auto asked = Clock::now();
-      const auto prompts = message->value("prompts", std::vector<std::string>{});
-      const auto results = m_host.query(prompts);
-      sub_calls += prompts.size();
-      json answers = json::array();
-      for (std::size_t i = 0; i < prompts.size(); ++i) {
-        if (i < results.size() && results[i]) {
-          answers.push_back({{"text", *results[i]}});
-        } else {
-          answers.push_back(
-              {{"error", i < results.size() ? results[i].error() : std::string("no answer")}});
-        }
+      const auto prompts = frames::prompts_from(*message);
+      if (!prompts) { // only a broken or compromised worker sends this
+        ::kill(m_pid, SIGKILL);
+        return lost_worker(CellError::Kind::crashed,
+                           "the REPL process sent a malformed request, so it was stopped and "
+                           "restarted (variables from earlier cells are gone)",
+                           seconds_since(started));
       }
+      auto results = m_host.query(*prompts);
+      results.resize(prompts->size(), std::unexpected(std::string("no answer")));
+      sub_calls += prompts->size();
       const auto waited = Clock::now() - asked;
-      (void)protocol::send(m_socket,
-                           json{{"type", "answers"},
-                                {"answers", answers},
-                                {"model_seconds", std::chrono::duration<double>(waited).count()}});
+      (void)protocol::send(
+          m_socket,
+          frames::answers_frame(results, std::chrono::duration<double>(waited).count()));
       deadline += waited;
       if (const auto why = m_host.stop_reason()) {
         // The run ends: the worker is stopped, not restarted (run() starts one if asked).
@@ -292,8 +265,8 @@ CellResult Session::run(std::string_view code) {
         aborted.state_reset = true;
         return aborted;
       }
-    } else if (type == "result") {
-      auto result = from_json(*message);
+    } else if (type != nullptr && *type == "result") {
+      auto result = frames::result_from(*message);
       result.seconds = seconds_since(started);
       result.sub_calls = std::max(result.sub_calls, sub_calls);
       return result;

@@ -4,8 +4,11 @@
 #include "rlm/lua/worker.hpp"
 
 #include "confinement.hpp"
+#include "frames.hpp"
 #include "protocol.hpp"
 #include "sandbox.hpp"
+
+#include "rlm/util/untrusted_json.hpp"
 
 #include <array>
 #include <cctype>
@@ -33,7 +36,7 @@ public:
 
   std::vector<QueryResult> query(const std::vector<std::string>& prompts) override {
     std::vector<QueryResult> results;
-    const auto sent = protocol::send(m_fd, json{{"type", "query"}, {"prompts", prompts}});
+    const auto sent = protocol::send(m_fd, frames::query_frame(prompts));
     if (sent == protocol::Sent::peer_gone) ::_exit(0);
     if (sent == protocol::Sent::too_large) {
       m_waited = 0;
@@ -42,15 +45,9 @@ public:
     }
     const auto reply = protocol::receive(m_fd);
     if (!reply) ::_exit(0); // the parent is gone: nothing left to do
-    m_waited = reply->value("model_seconds", 0.0);
-    for (const auto& answer : reply->value("answers", json::array())) {
-      if (answer.contains("text")) {
-        results.emplace_back(answer["text"].get<std::string>());
-      } else {
-        results.emplace_back(std::unexpected(answer.value("error", std::string("no answer"))));
-      }
-    }
-    return results;
+    auto answers = frames::answers_from(*reply, prompts.size());
+    m_waited = answers.model_seconds;
+    return std::move(answers.results);
   }
 
   std::optional<double> last_wait_seconds() const override { return m_waited; }
@@ -59,29 +56,6 @@ private:
   int m_fd;
   double m_waited = 0;
 };
-
-Limits limits_from(const json& j) {
-  Limits limits;
-  limits.cell_timeout_seconds = j.value("cell_timeout_seconds", limits.cell_timeout_seconds);
-  limits.memory_limit_bytes = j.value("memory_limit_bytes", limits.memory_limit_bytes);
-  limits.max_output_bytes = j.value("max_output_bytes", limits.max_output_bytes);
-  limits.max_source_bytes = j.value("max_source_bytes", limits.max_source_bytes);
-  limits.max_error_bytes = j.value("max_error_bytes", limits.max_error_bytes);
-  return limits;
-}
-
-json to_json(const CellResult& r) {
-  json j = {{"type", "result"},
-            {"output", r.output},
-            {"output_dropped", r.output_dropped},
-            {"seconds", r.seconds},
-            {"memory_bytes", r.memory_bytes},
-            {"peak_memory_bytes", r.peak_memory_bytes},
-            {"sub_calls", r.sub_calls}};
-  if (r.error) j["error"] = {{"kind", to_string(r.error->kind)}, {"message", r.error->message}};
-  if (r.final_answer) j["final"] = *r.final_answer;
-  return j;
-}
 
 // A POSIX TZ rule that needs no file: a standard zone and offset only ("EST5"), or with
 // its daylight-saving dates spelled out ("EST5EDT,M3.2.0,M11.1.0"). A rule with a DST name
@@ -167,9 +141,11 @@ void pin_time_zone() {
 
 // Maps the documents' memory file, builds the sandbox over it, and unmaps it again.
 std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
-  auto sandbox =
-      std::make_unique<Sandbox>(limits_from(init.value("limits", json::object())), host, true);
-  const auto total = init.value("documents_bytes", std::uint64_t{0});
+  auto sandbox = std::make_unique<Sandbox>(frames::limits_from(init), host, true);
+  const auto total =
+      static_cast<std::uint64_t>(json_field::count(init, "documents_bytes").value_or(0));
+  const auto spans = frames::documents_from(init, total);
+  if (!spans) fail(fd, "the REPL's start message lists its documents wrongly");
   const char* base = nullptr;
   void* mapping = MAP_FAILED;
   if (total > 0) {
@@ -179,12 +155,9 @@ std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
     base = static_cast<const char*>(mapping);
   }
   std::vector<DocumentText> documents;
-  // By reference into `init`: the views below must outlive this loop.
-  const auto& listed = init.at("documents");
-  for (const auto& d : listed) {
-    const auto& name = d["name"].get_ref<const std::string&>();
-    documents.push_back({name, std::string_view(base + d["offset"].get<std::uint64_t>(),
-                                                d["bytes"].get<std::uint64_t>())});
+  for (const auto& d : *spans) {
+    documents.push_back({d.name, base == nullptr ? std::string_view()
+                                                 : std::string_view(base + d.offset, d.bytes)});
   }
   try {
     sandbox->load_documents(documents);
@@ -211,12 +184,14 @@ int run_worker_if_requested(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN); // a write past RLIMIT_FSIZE fails instead of killing
   const auto init = protocol::receive(fd);
-  if (!init || init->value("type", "") != "init") return 1;
+  const auto* init_type = init ? json_field::string(*init, "type") : nullptr;
+  if (init_type == nullptr || *init_type != "init") return 1;
   SocketHost host(fd);
   auto sandbox = load(*init, host, fd);
   pin_time_zone();
-  const auto address_space = init->value("address_space_bytes", std::uint64_t{0});
-  if (init->value("confine", true)) {
+  const auto address_space =
+      static_cast<std::uint64_t>(json_field::count(*init, "address_space_bytes").value_or(0));
+  if (json_field::boolean(*init, "confine").value_or(true)) {
 #if defined(__SANITIZE_ADDRESS__)
     // The sanitizer's runtime makes system calls of its own (pipe2 to probe memory, ...):
     // sanitizer builds keep the rlimits but not the filter, which session_test.cpp tests
@@ -231,15 +206,16 @@ int run_worker_if_requested(int argc, char** argv) {
   }
   (void)protocol::send(fd, json{{"type", "ready"}, {"memory_bytes", sandbox->memory_in_use()}});
   while (const auto message = protocol::receive(fd)) {
-    if (message->value("type", "") != "cell") continue;
-    const auto& code = (*message)["code"].get_ref<const std::string&>();
-    const auto sent = protocol::send(fd, to_json(sandbox->run(code)));
+    const auto* type = json_field::string(*message, "type");
+    const auto* code = json_field::string(*message, "code");
+    if (type == nullptr || *type != "cell" || code == nullptr) continue;
+    const auto sent = protocol::send(fd, frames::to_json(sandbox->run(*code)));
     if (sent == protocol::Sent::too_large) {
       CellResult too_large;
       too_large.error =
           CellError{CellError::Kind::too_large, "the cell's output was too large to return (it is "
                                                 "full of bytes that need escaping); print less"};
-      if (protocol::send(fd, to_json(too_large)) != protocol::Sent::ok) break;
+      if (protocol::send(fd, frames::to_json(too_large)) != protocol::Sent::ok) break;
     } else if (sent == protocol::Sent::peer_gone) {
       break;
     }

@@ -1,0 +1,32 @@
+// What the TOML parser must never see. toml++ 3.3.0 (Debian 12's) has bugs reachable from a
+// config file, each fixed upstream later; rlm finds the text that reaches them first and
+// reports it as an ordinary config error:
+//  - a key of tens of thousands of dotted parts overflows the stack (its parser recurses
+//    once per part);
+//  - a table header whose key starts with a dot, `[.`, fails an assertion in parse_key
+//    (upstream PR #301);
+//  - a bare non-ASCII character outside quotes, as in the typo `é = 1`, reaches
+//    `unreachable` (undefined behaviour; upstream issue #190, PR #305). Bare keys are ASCII
+//    in TOML anyway, so such text was never valid.
+// The scan knows TOML's strings (basic with escapes, literal, and both multi-line forms)
+// and comments, so text inside them is never mistaken for keys.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rlm::config {
+
+inline constexpr int k_max_key_parts = 64;
+
+struct GuardFinding {
+  int line = 0;
+  std::string message;
+  std::string hint;
+};
+
+// The first problem in `text` that toml++ must not be given, if any.
+std::optional<GuardFinding> find_parser_hazard(std::string_view text);
+
+} // namespace rlm::config
