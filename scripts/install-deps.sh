@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages rlm needs to build and test, and nothing else.
 # Idempotent: when everything is present it prints one line and touches nothing.
 # --chromium also installs Chromium, which the test of `rlm bench report`'s chart renders
-# the page in (without it, that one test is skipped).
+# the page in (without it, that one test is skipped); --fuzz installs clang-19 and its
+# libFuzzer runtime for the fuzz preset (scripts/fuzz.sh). Both may be given.
 set -euo pipefail
 
 packages=(
@@ -11,7 +12,13 @@ packages=(
   liblua5.4-dev libre2-dev libspdlog-dev libgtest-dev libgmock-dev
   libbenchmark-dev clang-format python3
 )
-[[ "${1:-}" == "--chromium" ]] && packages+=(chromium)
+for option in "$@"; do
+  case "$option" in
+  --chromium) packages+=(chromium) ;;
+  --fuzz) packages+=(clang-19 libclang-rt-19-dev) ;;
+  *) echo "install-deps: unknown option $option (use --chromium, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -81,8 +81,8 @@ std::optional<TaskRecord> record_from_json(const json& j) {
   const auto length = json_field::integer(j, "length_tokens", 1, k_max_count);
   const auto score = json_field::number(j, "score");
   if (type == nullptr || *type != "task" || key == nullptr || key->empty() || suite == nullptr ||
-      suite->empty() || method == nullptr || method->empty() || !length || !score ||
-      *score < 0 || *score > 1)
+      suite->empty() || method == nullptr || method->empty() || !length || !score || *score < 0 ||
+      *score > 1)
     return std::nullopt;
   TaskRecord r;
   r.key = *key;

@@ -59,7 +59,9 @@ FileText read_whole(const std::string& path) {
   return file;
 }
 
-ReadResults parse(const std::string& path, std::string_view text) {
+} // namespace
+
+ReadResults parse_results(const std::string& path, std::string_view text) {
   ReadResults results;
   std::size_t lines = 0;
   std::size_t at = 0;
@@ -89,20 +91,18 @@ ReadResults parse(const std::string& path, std::string_view text) {
   return results;
 }
 
-} // namespace
-
 ReadResults read_results(const std::string& path) {
   const auto file = read_whole(path);
   if (!file.exists) {
     throw Fatal(ExitCode::input, fmt::format("no results file {}", printable(path, 200)),
                 "check the path: rlm bench writes rlm-bench.jsonl unless given --out");
   }
-  return parse(path, file.text);
+  return parse_results(path, file.text);
 }
 
 ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
   const auto file = read_whole(m_path);
-  auto results = parse(m_path, file.text);
+  auto results = parse_results(m_path, file.text);
   m_existing = std::move(results.records);
   m_bad_lines = results.bad_lines;
   for (const auto& r : m_existing) m_keys.insert(r.key);

@@ -25,8 +25,10 @@ std::uint64_t count(const json& frame, std::string_view key) {
 
 CellError::Kind error_kind(const std::string* name) {
   static const std::pair<std::string_view, CellError::Kind> kinds[] = {
-      {"syntax", CellError::Kind::syntax},     {"runtime", CellError::Kind::runtime},
-      {"timeout", CellError::Kind::timeout},   {"memory", CellError::Kind::memory},
+      {"syntax", CellError::Kind::syntax},
+      {"runtime", CellError::Kind::runtime},
+      {"timeout", CellError::Kind::timeout},
+      {"memory", CellError::Kind::memory},
       {"too_large", CellError::Kind::too_large}};
   for (const auto& [text, kind] : kinds) {
     if (name != nullptr && *name == text) return kind;
@@ -101,9 +103,9 @@ CellResult result_from(const json& frame) {
   if (const auto* final_answer = json_field::string(frame, "final")) r.final_answer = *final_answer;
   if (const auto* error = json_field::any(frame, "error")) {
     const auto* message = json_field::string(*error, "message");
-    r.error = CellError{error_kind(json_field::string(*error, "kind")),
-                        message != nullptr ? *message
-                                           : std::string("the REPL sent a malformed error")};
+    r.error =
+        CellError{error_kind(json_field::string(*error, "kind")),
+                  message != nullptr ? *message : std::string("the REPL sent a malformed error")};
   }
   return r;
 }

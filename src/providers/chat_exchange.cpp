@@ -38,6 +38,9 @@ std::string error_text(std::string_view body) {
     if (const auto* error = json_field::any(*parsed, "error")) {
       if (const auto* message = json_field::string(*error, "message"))
         return printable(*message, 300);
+      // Ollama passes its llama-server's error body on as a string: read the inner message.
+      if (error->is_string() && error->get_ref<const std::string&>().starts_with("{"))
+        return error_text(error->get_ref<const std::string&>());
       return json_brief(*error);
     }
     if (const auto* message = json_field::string(*parsed, "message")) // some proxies

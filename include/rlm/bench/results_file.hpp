@@ -21,6 +21,8 @@ struct ReadResults {
 // Reads a results file. Throws Fatal(ExitCode::input) when it cannot be read, is a
 // directory, or holds no records but other lines (not a results file).
 ReadResults read_results(const std::string& path);
+// The same, for the text of a file named `path`.
+ReadResults parse_results(const std::string& path, std::string_view text);
 
 class ResultsFile {
 public:
