@@ -12,6 +12,16 @@ bool starts(std::string_view text, std::size_t at, std::string_view what) {
   return text.substr(at, what.size()) == what;
 }
 
+// Whether a quote at `at` can open a string: in valid TOML a string follows whitespace, `=`,
+// `[`, `{`, `,` or a key's `.`, or starts a line. A quote glued to a bare token (`4'x'`) is
+// part of that token to toml++, which then reads what follows as bare text.
+bool may_open_string(std::string_view text, std::size_t at) {
+  if (at == 0) return true;
+  const char before = text[at - 1];
+  return before == ' ' || before == '\t' || before == '\n' || before == '\r' || before == '=' ||
+         before == '[' || before == '{' || before == ',' || before == '.';
+}
+
 // Whether the line from `at` is a table header whose key begins with a dot: `[.`, `[[ .`.
 bool header_starts_with_dot(std::string_view text, std::size_t at) {
   auto skip = [&] {
@@ -28,6 +38,16 @@ bool header_starts_with_dot(std::string_view text, std::size_t at) {
 } // namespace
 
 std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
+  // A NUL, or a byte that UTF-8 never uses, means this is no text file at all.
+  int text_line = 1;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') ++text_line;
+    if (u == 0 || u == 0xC0 || u == 0xC1 || u >= 0xF5) {
+      return GuardFinding{text_line, "not a text file (a NUL byte, or bytes that are not UTF-8)",
+                          "name a TOML file; rlm.toml is plain UTF-8 text"};
+    }
+  }
   int line = 1;
   int dots = 0;
   In in = In::code;
@@ -81,6 +101,8 @@ std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
     case In::code:
       if (c == '#') {
         in = In::comment;
+      } else if ((c == '"' || c == '\'') && !may_open_string(text, i)) {
+        // part of a bare token: what follows is not quoted
       } else if (starts(text, i, "\"\"\"")) {
         in = In::multiline_basic;
         i += 2;

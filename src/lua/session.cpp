@@ -252,8 +252,7 @@ CellResult Session::run(std::string_view code) {
       sub_calls += prompts->size();
       const auto waited = Clock::now() - asked;
       (void)protocol::send(
-          m_socket,
-          frames::answers_frame(results, std::chrono::duration<double>(waited).count()));
+          m_socket, frames::answers_frame(results, std::chrono::duration<double>(waited).count()));
       deadline += waited;
       if (const auto why = m_host.stop_reason()) {
         // The run ends: the worker is stopped, not restarted (run() starts one if asked).

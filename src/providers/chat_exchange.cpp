@@ -25,10 +25,13 @@ ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
                         "max_tokens for this provider",
                         e.server, answer.max_tokens, thought)};
   }
+  const auto finish = answer.finish_reason.empty()
+                          ? std::string("no finish_reason")
+                          : "finish_reason \"" + printable(answer.finish_reason, 40) + "\"";
   return {Kind::empty_reply,
-          fmt::format("{} sent an empty answer (finish_reason \"{}\"); try again, or check the "
-                      "model and its chat template",
-                      e.server, printable(answer.finish_reason, 40))};
+          fmt::format("{} sent an empty answer ({}); try again, or check the model and its chat "
+                      "template",
+                      e.server, finish)};
 }
 
 } // namespace

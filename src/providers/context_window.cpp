@@ -15,24 +15,58 @@ namespace {
 // A probe's reply is small; anything larger is not what was asked for.
 constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
 
-} // namespace
-
-std::int64_t estimate_tokens(const std::vector<Message>& messages) {
+std::int64_t characters_of(const std::vector<Message>& messages) {
   std::int64_t characters = 0;
   for (const auto& m : messages)
-    characters = saturating_add(characters, static_cast<std::int64_t>(m.content.size()) + 8);
-  return characters / k_chars_per_estimated_token + 1;
+    characters = saturating_add(characters, static_cast<std::int64_t>(m.content.size()));
+  return characters;
+}
+
+std::int64_t estimate_at(const std::vector<Message>& messages, double chars_per_token) {
+  const auto text = static_cast<double>(characters_of(messages)) / chars_per_token;
+  const auto overhead = static_cast<std::int64_t>(messages.size()) * k_template_tokens_per_message;
+  return saturating_add(static_cast<std::int64_t>(std::min(text, 4e18)), overhead) + 1;
+}
+
+} // namespace
+
+std::int64_t TokenEstimator::estimate(const std::vector<Message>& messages) const {
+  return estimate_at(messages, m_chars_per_token.load());
+}
+
+void TokenEstimator::observe(const std::vector<Message>& messages,
+                             std::int64_t reported_prompt_tokens) {
+  // Short prompts say more about the chat template than about the text: learn from long ones.
+  constexpr std::int64_t k_min_chars = 2000;
+  const auto characters = characters_of(messages);
+  const auto overhead = static_cast<std::int64_t>(messages.size()) * k_template_tokens_per_message;
+  if (characters < k_min_chars || reported_prompt_tokens <= overhead ||
+      looks_truncated(reported_prompt_tokens, estimate(messages)))
+    return;
+  const double seen = static_cast<double>(characters) /
+                      static_cast<double>(reported_prompt_tokens - overhead) * 0.9;
+  double now = m_chars_per_token.load();
+  while (seen < now && !m_chars_per_token.compare_exchange_weak(now, std::max(1.0, seen))) {
+  }
+}
+
+std::int64_t estimate_tokens(const std::vector<Message>& messages) {
+  return estimate_at(messages, k_chars_per_estimated_token);
 }
 
 std::expected<std::int64_t, ProviderError> fit_answer(std::int64_t estimate, std::int64_t wanted,
                                                       std::int64_t window, const std::string& who,
-                                                      const std::string& fix) {
+                                                      const std::string& fix,
+                                                      double chars_per_token) {
   const auto needed = std::min(wanted, k_min_answer_tokens);
-  const auto room = saturating_sub(window, estimate);
+  const auto margin = std::max<std::int64_t>(32, window / 32);
+  const auto room = saturating_sub(saturating_sub(window, estimate), margin);
   if (room >= needed) return std::min(wanted, room);
   // What would fit, in characters, with a tenth spare for the estimate's roughness.
-  const auto fits = std::max<std::int64_t>(0, saturating_sub(window, needed) *
-                                                  k_chars_per_estimated_token * 9 / 10);
+  const auto tokens =
+      saturating_sub(saturating_sub(window, needed), margin + 2 * k_template_tokens_per_message);
+  const auto fits = std::max<std::int64_t>(
+      0, static_cast<std::int64_t>(static_cast<double>(tokens) * chars_per_token * 0.9));
   ProviderError error{
       ProviderError::Kind::context_overflow,
       fmt::format("the prompt (about {} tokens) does not fit the {}-token window of {} with "

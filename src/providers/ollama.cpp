@@ -116,7 +116,7 @@ std::expected<std::int64_t, ProviderError> OllamaProvider::context_length() {
 }
 
 std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatRequest& chat) {
-  const auto estimate = estimate_tokens(chat.messages);
+  const auto estimate = m_estimator.estimate(chat.messages);
   const auto window = context_length();
   if (!window) return std::unexpected(window.error());
   const auto max_tokens =
@@ -125,7 +125,8 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
                  m_settings.context_length
                      ? "raise context_length if the model takes more"
                      : "use a model with a longer context (or set context_length, if the "
-                       "model takes more than it reports)");
+                       "model takes more than it reports)",
+                 m_estimator.chars_per_token());
   if (!max_tokens) return std::unexpected(max_tokens.error());
   // Room for the prompt and the answer, rounded up, never past the model's window: Ollama's
   // own default window is small, and it cuts what does not fit.
@@ -161,6 +162,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
   if (!answer) return answer;
   answer->prompt_estimate = estimate;
   answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
+  m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {
     spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': it cut the prompt; "
                  "set context_length for this provider, or upgrade Ollama so truncate:false "

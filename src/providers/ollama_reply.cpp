@@ -13,7 +13,8 @@ bool OllamaReplyReader::line(std::string_view line) {
   if (m_state.complete) return true; // nothing after the final line counts
   const auto object = parse_untrusted_json(line);
   if (!object || !object->is_object()) {
-    m_state.malformed = "a line that is not a JSON object: " + printable(line, 120);
+    m_state.malformed =
+        "a line that is not a JSON object (or is nested too deep): " + printable(line, 80);
     return false;
   }
   if (const auto* error = json_field::any(*object, "error")) {

@@ -6,6 +6,8 @@
 #include "rlm/providers/context_window.hpp"
 #include "streaming.hpp"
 
+#include "rlm/util/untrusted_json.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -109,6 +111,28 @@ ProviderError OpenAiProvider::refusal(long status, const std::string& message,
           after};
 }
 
+std::optional<std::int64_t> OpenAiProvider::count_tokens(const std::vector<Message>& messages) {
+  std::string text;
+  for (const auto& m : messages) text.append(m.content).push_back('\n');
+  http::Request request;
+  request.method = "POST";
+  request.url = server_root(m_settings.base_url) + "/tokenize";
+  request.timeouts = m_timeouts;
+  request.headers = {"Content-Type: application/json"};
+  if (!m_authorization.empty()) request.headers.push_back(m_authorization);
+  request.body = json{{"content", text}, {"add_special", false}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+  const auto response = m_transport.perform(request);
+  if (!response || response->status != 200) return std::nullopt; // the estimate will do
+  const auto reply = parse_untrusted_json(response->body);
+  const auto* tokens = reply ? json_field::array(*reply, "tokens") : nullptr;
+  if (tokens == nullptr) return std::nullopt;
+  const auto count = static_cast<std::int64_t>(tokens->size());
+  m_estimator.observe(messages, count + static_cast<std::int64_t>(messages.size()) *
+                                            k_template_tokens_per_message);
+  return count;
+}
+
 std::optional<std::int64_t> OpenAiProvider::window() {
   const std::lock_guard lock(m_mutex);
   const auto configured = m_settings.context_length;
@@ -136,14 +160,25 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
         fmt::format("no API key: ${} is not set; export {}=... (DeepSeek's API needs one)",
                     m_settings.api_key_env, m_settings.api_key_env)});
   }
-  const auto estimate = estimate_tokens(chat.messages);
+  auto estimate = m_estimator.estimate(chat.messages);
   auto max_tokens = chat.max_tokens.value_or(m_settings.max_tokens);
-  if (const auto served = window()) {
+  std::optional<std::int64_t> counted; // the prompt's own tokens, counted by the server
+  const auto served = window();
+  if (served && estimate * 4 >= *served && served_window() && served_window()->llama_cpp) {
+    // Near the window an estimate is not enough (code, digits and some tokenizers run denser
+    // than 3 characters a token): llama.cpp counts exactly, in a millisecond or two.
+    counted = count_tokens(chat.messages);
+    if (counted)
+      estimate = *counted +
+                 static_cast<std::int64_t>(chat.messages.size()) * k_template_tokens_per_message;
+  }
+  if (served) {
     const auto fitted = fit_answer(
         estimate, max_tokens, *served,
         fmt::format("'{}' at {}", m_settings.model, m_settings.base_url),
         "give the server a bigger window (llama-server -c, divided among its -np slots; vLLM "
-        "--max-model-len)");
+        "--max-model-len)",
+        m_estimator.chars_per_token());
     if (!fitted) return std::unexpected(fitted.error());
     max_tokens = *fitted;
   }
@@ -178,7 +213,11 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   auto answer = exchange(m_transport, std::move(e), reader);
   if (!answer) return answer;
   answer->prompt_estimate = estimate;
-  answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
+  // With an exact count, fewer tokens read than the text alone holds is a cut, surely.
+  answer->prompt_truncated =
+      counted ? answer->usage.prompt_tokens > 0 && answer->usage.prompt_tokens < *counted * 9 / 10
+              : looks_truncated(answer->usage.prompt_tokens, estimate);
+  if (!answer->prompt_truncated) m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {
     spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': the server cut the "
                  "prompt (llama-server with context shift does this when a prompt passes its "

@@ -117,7 +117,8 @@ bool OpenAiReplyReader::line(std::string_view line) {
   if (m_error_event) return take_error(data);
   const auto event = parse_untrusted_json(data);
   if (!event || !event->is_object()) {
-    m_state.malformed = "an event that is not a JSON object: " + printable(data, 120);
+    m_state.malformed =
+        "an event that is not a JSON object (or is nested too deep): " + printable(data, 80);
     return false;
   }
   if (const auto* error = json_field::any(*event, "error")) {
@@ -142,7 +143,8 @@ void OpenAiReplyReader::body(std::string_view body) {
   body = first == std::string_view::npos ? std::string_view() : body.substr(first);
   const auto reply = parse_untrusted_json(body);
   if (!reply || !reply->is_object()) {
-    m_state.malformed = "a reply that is not a JSON object: " + printable(body, 120);
+    m_state.malformed =
+        "a reply that is not a JSON object (or is nested too deep): " + printable(body, 80);
     return;
   }
   if (const auto* error = json_field::any(*reply, "error")) {

@@ -26,7 +26,7 @@ DOC = "".join(f"2026-11-{i % 28 + 1:02d} service=api request={i} status=200 ok\n
 def fake(source, tmp, script):
     path = os.path.join(tmp, "script.json")
     with open(path, "w") as f:
-        json.dump(script, f)
+        f.write(json.dumps(script).replace("@TMP@", tmp))
     port_path = os.path.join(tmp, "port")
     log = os.path.join(tmp, "requests.jsonl")
     proc = subprocess.Popen([sys.executable, os.path.join(source, "tests/fake_provider/fake_provider.py"),
@@ -272,10 +272,42 @@ def progress_lines_agree(c, source, url, requests):
 progress_lines_agree.script = {"default": {"text": "7421"}}
 
 
+def hostile_inputs_end_in_one_clear_line(c, source, url, requests):
+    """Every past fuzz finding, met as a user meets it: a server's reply, a config file, a
+    results file for `rlm bench report`. A clear line and exit 1-5, or the right answer."""
+    findings = os.path.join(source, "tests/fuzz/regressions")
+    for kind in ("ollama_reply", "openai_reply"):
+        for name in sorted(os.listdir(os.path.join(findings, kind))):
+            with open(os.path.join(findings, kind, name), "rb") as f:
+                data = f.read()
+            with open(os.path.join(c.tmp, "body.bin"), "wb") as f:
+                f.write(data[2:])
+            provider = "ollama" if kind == "ollama_reply" else "openai"
+            model = "stream" if data[0] % 2 == 1 else "whole"
+            c.write("rlm.toml", config(url, kind=provider, root=model,
+                                       extra="[http]\nmax_retries = 0\n", root_extra="context_length = 8192"))
+            code, out, err = c.run(["ask", "-c", "small.txt", "q"])
+            expect(1 <= code <= 5 or (code == 0 and out == "a\n"), f"{name}: exit {code}", out, err)
+            expect(code == 0 or len(error_lines(err)) == 1, f"{name}: {len(error_lines(err))} error lines", out, err)
+    for name in sorted(os.listdir(os.path.join(findings, "config"))):
+        code, out, err = c.run(["config", "check", os.path.join(findings, "config", name)])
+        one_error(code, out, err, 2, name)
+    for name in sorted(os.listdir(os.path.join(findings, "results_file"))):
+        code, out, err = c.run(["bench", "report", os.path.join(findings, "results_file", name)])
+        one_error(code, out, err, 3, "is not an rlm bench results file")
+
+
+# Each finding above is written to body.bin before rlm runs; the model named picks how it goes.
+hostile_inputs_end_in_one_clear_line.script = {"replies": [
+    {"match": {"model": "stream"}, "raw_file": "@TMP@/body.bin", "raw_stream": True},
+    {"match": {"model": "whole"}, "raw_file": "@TMP@/body.bin"}]}
+
+
 CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuses_what_cannot_fit,
          silent_truncation_is_a_truncated_bench_task, a_missing_sub_model_stops_the_run,
          a_transient_sub_call_failure_is_warned_and_counted, a_reply_that_breaks_off_is_retried,
-         sigterm_and_sighup_end_the_run_cleanly, pipes_and_closed_streams, progress_lines_agree]
+         sigterm_and_sighup_end_the_run_cleanly, pipes_and_closed_streams, progress_lines_agree,
+         hostile_inputs_end_in_one_clear_line]
 
 
 def main():

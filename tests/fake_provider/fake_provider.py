@@ -43,7 +43,8 @@ Replaying what real servers sent (tests/captures/, recorded from llama.cpp's lla
     "replay": "llama-server-noshift/41-noshift-long-prompt-stream" in a rule answers a chat
     request with that capture's status line, headers and body, byte for byte (a chunked body
     goes out one event per chunk, as the server sent it); "routes": {"GET /props":
-    "llama-server-main/02-props", ...} in the script replays a capture for any method and path.
+    "llama-server-main/02-props", ...} in the script replays a capture for any method and path;
+    "raw_file": PATH (with "raw_stream": true for a chunked stream) answers with any bytes.
 Every request is appended to --log as one JSON line: method, path, body, and whether an
 Authorization header came (its value is never written, only a SHA-256 of it, and, when the
 script has "expect_authorization", whether it matched that). With "require_authorization",
@@ -72,6 +73,8 @@ def load_capture(name):
         raise ValueError(f"capture {name!r} is outside {CAPTURES}")
     with open(base + ".hdr", "rb") as f:
         lines = f.read().decode("latin-1").replace("\r\n", "\n").split("\n")
+    if not lines[0]:
+        return None  # no reply was recorded: the server died before sending one
     parts = lines[0].split(" ", 2)
     status, reason = int(parts[1]), (parts[2] if len(parts) > 2 else "")
     headers = []
@@ -83,7 +86,8 @@ def load_capture(name):
     if os.path.exists(base + ".body"):
         with open(base + ".body", "rb") as f:
             body = f.read()
-    return status, reason, headers, body
+    # NAME.cut marks a reply the server broke off: the connection closes after the body.
+    return status, reason, headers, body, os.path.exists(base + ".cut")
 MAX_STALL_SECONDS = 120
 
 
@@ -219,7 +223,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def replay(self, name):
-        status, reason, headers, body = load_capture(name)
+        capture = load_capture(name)
+        if capture is None:
+            return self.drop()
+        status, reason, headers, body, cut = capture
         chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers)
         self.send_response_only(status, reason)
         for key, value in headers:
@@ -232,7 +239,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for piece in re.split(rb"(?<=\n\n)", body):
                 if piece:
                     self.chunk(piece)
-            return self.end_stream()
+            return self.drop() if cut else self.end_stream()
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -356,6 +363,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.error(api, 404, f"The model `{model}` does not exist")
         if "replay" in rule:
             return self.replay(rule["replay"])
+        if "raw_file" in rule:  # any bytes as a 200 reply: hostile-server tests
+            with open(rule["raw_file"], "rb") as f:
+                data = f.read()
+            if rule.get("raw_stream"):
+                self.start_stream("text/event-stream" if api == "openai" else "application/x-ndjson")
+                self.chunk(data)
+                return self.end_stream()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return self.wfile.write(data)
         if "status" in rule:
             return self.error(api, rule["status"], rule.get("error", "fake failure"), rule)
         fault = rule.get("fault")

@@ -2,7 +2,9 @@
 //  - The window is what the server serves, not what the model was trained for: llama.cpp
 //    serves `-c` divided among its slots (/props default_generation_settings.n_ctx), vLLM its
 //    max_model_len (/v1/models), Ollama the num_ctx rlm sends (within the model's length).
-//  - rlm's token estimate errs high (3 characters a token), so a prompt it lets through fits.
+//  - rlm's token estimate errs high: 3 characters a token (fewer once a server's counts show
+//    its text runs denser, as code and digits do), 16 tokens a message for the chat
+//    template, and a margin of a 32nd of the window, so a request it lets through fits.
 //  - A prompt that cannot fit with room for an answer is refused before it is sent, with the
 //    number of characters that would fit; max_tokens is clamped to what is left.
 //  - A reported prompt_tokens far below the estimate means the server cut the prompt.
@@ -12,6 +14,7 @@
 #include "rlm/http/transport.hpp"
 #include "rlm/providers/provider.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -20,19 +23,36 @@
 
 namespace rlm::providers {
 
-inline constexpr std::int64_t k_chars_per_estimated_token = 3;
+inline constexpr double k_chars_per_estimated_token = 3.0;
+inline constexpr std::int64_t k_template_tokens_per_message = 16;
 // The least room for an answer worth sending a request for (or max_tokens, when smaller).
 inline constexpr std::int64_t k_min_answer_tokens = 256;
 
-// A token estimate that errs high, for sizing windows: about 3 characters per token.
+// A token estimate that errs high, for sizing windows, learned per provider: it starts at 3
+// characters a token and follows the server's own counts down (never up) when they show its
+// tokenizer or this text needs more tokens. Thread-safe.
+class TokenEstimator {
+public:
+  std::int64_t estimate(const std::vector<Message>& messages) const;
+  // Learns from the prompt_tokens the server reported for `messages` (not when it cut them).
+  void observe(const std::vector<Message>& messages, std::int64_t reported_prompt_tokens);
+  double chars_per_token() const { return m_chars_per_token.load(); }
+
+private:
+  std::atomic<double> m_chars_per_token{k_chars_per_estimated_token};
+};
+
+// The estimate at the starting rate (for callers without a provider's history).
 std::int64_t estimate_tokens(const std::vector<Message>& messages);
 
-// The max_tokens to send so that a prompt of `estimate` tokens and the answer fit `window`:
-// `wanted`, or less when less is left. A context_overflow error (with fits_chars) when not
-// even k_min_answer_tokens are left. `who` names the model and server for the message.
+// The max_tokens to send so that a prompt of `estimate` tokens and the answer fit `window`
+// with a margin of a 32nd of it: `wanted`, or less when less is left. A context_overflow
+// error (with fits_chars) when not even k_min_answer_tokens are left. `who` names the model
+// and server for the message.
 std::expected<std::int64_t, ProviderError> fit_answer(std::int64_t estimate, std::int64_t wanted,
                                                       std::int64_t window, const std::string& who,
-                                                      const std::string& fix);
+                                                      const std::string& fix,
+                                                      double chars_per_token = 3.0);
 
 // Whether the server read far fewer prompt tokens than rlm estimates it sent.
 bool looks_truncated(std::int64_t reported_prompt_tokens, std::int64_t estimate);

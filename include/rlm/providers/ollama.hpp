@@ -5,6 +5,7 @@
 
 #include "rlm/config/config.hpp"
 #include "rlm/http/transport.hpp"
+#include "rlm/providers/context_window.hpp"
 #include "rlm/providers/provider.hpp"
 
 #include <mutex>
@@ -35,6 +36,7 @@ private:
   http::Transport& m_transport;
   std::mutex m_mutex;
   std::optional<std::int64_t> m_context_length;
+  TokenEstimator m_estimator;
 };
 
 } // namespace rlm::providers

@@ -32,6 +32,9 @@ public:
   }
 
 private:
+  // The tokens of the messages' text as llama.cpp's /tokenize counts them; nothing when the
+  // server cannot say.
+  std::optional<std::int64_t> count_tokens(const std::vector<Message>& messages);
   // An HTTP error status (or the code of an error inside a 200 reply; 0 when it gave none)
   // as a ProviderError.
   ProviderError refusal(long status, const std::string& message,
@@ -43,6 +46,7 @@ private:
   std::string m_authorization; // "Authorization: Bearer ..." or empty; never logged
   std::mutex m_mutex;
   std::optional<ServedWindow> m_served; // asked once, when the server first answers
+  TokenEstimator m_estimator;
 };
 
 } // namespace rlm::providers

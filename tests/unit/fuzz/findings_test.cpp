@@ -32,6 +32,14 @@ const std::map<std::string, std::string>& expected() {
       {"F2-config-unreachable-whitespace.toml", "error: a non-ASCII character outside quotes"},
       {"F2b-config-e-acute.toml", "error: a non-ASCII character outside quotes"},
       {"F3-config-deep-key-escaped-quote.toml", "error: a key with more than 64 dotted parts"},
+      // Found by this round's fuzzing: a quote glued to a number or a date opens no string
+      // for toml++, which then reaches the same `unreachable` on the character after it.
+      {"F9-config-quote-glued-to-a-number.toml", "error: a non-ASCII character outside quotes"},
+      {"F9b-config-quote-glued-to-a-date.toml", "error: a non-ASCII character outside quotes"},
+      // Found by this round's fuzzing: a quote glued to a number or date is no string to
+      // toml++, which then reaches the same `unreachable` on the character after it.
+      {"F9-config-quote-glued-to-a-number.toml", "error: a non-ASCII character outside quotes"},
+      {"F9b-config-quote-glued-to-a-date.toml", "error: a non-ASCII character outside quotes"},
       // Nested past the depth limit: not a reply rlm can read.
       {"F4a-ollama-deep-error.bin", "error protocol"},
       {"F4b-ollama-deep-done.bin", "error protocol"},

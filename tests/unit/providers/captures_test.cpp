@@ -22,6 +22,8 @@ using ::testing::HasSubstr;
 using Kind = ProviderError::Kind;
 
 const std::string k_captures = RLM_SOURCE_DIR "/tests/captures";
+// The folders recorded on 2026-12-01 share this prefix.
+#define N "llama-server/llama-server-"
 
 struct Case {
   const char* capture; // under tests/captures, without the extension
@@ -33,7 +35,8 @@ struct Case {
   std::int64_t prompt_tokens = -1;
   std::int64_t completion_tokens = -1;
   bool truncated = false;
-  const char* props = nullptr; // a /props capture the server answers with, if any
+  const char* props = nullptr;    // a /props capture the server answers with, if any
+  const char* tokenize = nullptr; // a /tokenize capture it answers with, if any
 };
 
 void PrintTo(const Case& c, std::ostream* out) { *out << c.capture; }
@@ -57,12 +60,13 @@ Case error(const char* capture, Kind kind, const char* says, bool retryable) {
   return c;
 }
 
-[[maybe_unused]] Case with_props(Case c, const char* props) {
+Case with_props(Case c, const char* props, const char* tokenize = nullptr) {
   c.props = props;
+  c.tokenize = tokenize;
   return c;
 }
 
-[[maybe_unused]] Case truncated(Case c) {
+Case truncated(Case c) {
   c.truncated = true;
   return c;
 }
@@ -190,6 +194,133 @@ const std::vector<Case>& cases() {
             "before it was complete", true),
       error("llama-server/llama-server-main/30-concurrent-8", Kind::protocol,
             "before it was complete", true),
+      // Recorded on 2026-12-01 (RECORDED-2026-12-01.md): llama-server with --no-context-shift
+      // and -c 512. The answer reaches the end of the window: streamed, 481 chunks, then an
+      // `error:` line and `data: [DONE]`; not streamed, a 500. Never an answer.
+      error(N "noshift-c512/10-short-max600-nonstream", Kind::context_overflow,
+            "ran into the end of the server's context window", false),
+      error(N "noshift-c512/11-short-max600-stream", Kind::context_overflow,
+            "ran into the end of the server's context window", false),
+      error(N "noshift-c512/24-prompt-511-of-512-nonstream", Kind::context_overflow,
+            "context shift is disabled", false),
+      error(N "noshift-c512/25-prompt-511-of-512-stream", Kind::context_overflow,
+            "context shift is disabled", false),
+      error(N "noshift-c512/29-prompt-503-max10-nonstream", Kind::context_overflow,
+            "context shift is disabled", false),
+      answer(N "noshift-c512/27-prompt-503-max8-nonstream", "", "length", 503, 8),
+      answer(N "noshift-c512/28-prompt-503-max9-stream", "", "length", 503, 9),
+      // A prompt over the window: a 400, or in a stream an `error:` line with code 400.
+      error(N "noshift-c512/20-long-prompt-nonstream", Kind::context_overflow,
+            "exceeds the available context size", false),
+      error(N "noshift-c512/21-long-prompt-stream", Kind::context_overflow,
+            "exceeds the available context size", false),
+      error(N "noshift-c512/26-prompt-512-of-512-nonstream", Kind::context_overflow,
+            "exceeds the available context size", false),
+      // The same prompt, with the server's /props known: refused before it is sent.
+      with_props(error(N "noshift-c512/20-long-prompt-nonstream", Kind::context_overflow,
+                       "does not fit the 512-token window", false),
+                 N "noshift-c512/01-props"),
+      error(N "noshift-c512/03-slots", Kind::server, "does not support slots", true),
+      // Context shift on, -c 8192 -np 4 (2,048 a slot): a 4,100-token prompt is cut to 1,028
+      // with 200 OK. A real llama-server always answers /props, so rlm knows the window and,
+      // near it, counts the prompt with /tokenize: it refuses before sending. Without those
+      // (no real llama-server lacks them) the counts alone cannot tell a cut of this dense
+      // text ("a a a": 2 characters a token) from a full read: what rlm can and cannot see.
+      answer(N "c8192-np4/10-prompt-4100-nonstream", "", "length", 1028, 8),
+      answer(N "c8192-np4/11-prompt-4100-stream", "", "length", 1028, 8),
+      answer(N "c8192-np4/12-prompt-2100-nonstream", "", "length", 1076, 8),
+      with_props(error(N "c8192-np4/11-prompt-4100-stream", Kind::context_overflow,
+                       "the prompt (about 4,089 tokens) does not fit the 2,048-token window",
+                       false),
+                 N "c8192-np4/01-props", N "c8192-np4/04-tokenize-as-rlm-asks-4100-prompt"),
+      with_props(error(N "c8192-np4/12-prompt-2100-nonstream", Kind::context_overflow,
+                       "the prompt (about 2,089 tokens) does not fit the 2,048-token window",
+                       false),
+                 N "c8192-np4/01-props", N "c8192-np4/05-tokenize-as-rlm-asks-2100-prompt"),
+      // With the prompt counted exactly (4,073 tokens), a server that read 1,028 cut it: this
+      // pairs the 8,192-token /props of another server with the cut reply, to show the rule.
+      with_props(truncated(answer(N "c8192-np4/10-prompt-4100-nonstream", "", "length", 1028, 8)),
+                 N "main/02-props", N "c8192-np4/04-tokenize-as-rlm-asks-4100-prompt"),
+      error(N "c8192-np4/04-tokenize-as-rlm-asks-4100-prompt", Kind::protocol,
+            "not a chat completion", true),
+      error(N "c8192-np4/05-tokenize-as-rlm-asks-2100-prompt", Kind::protocol,
+            "not a chat completion", true),
+      answer(N "c8192-np4/13-prompt-2000-max100-shift-during-generation", "", "length", 2000, 100),
+      with_props(error(N "c8192-np4/10-prompt-4100-nonstream", Kind::context_overflow,
+                       "does not fit the 2,048-token window", false),
+                 N "c8192-np4/01-props"),
+      // Context shift on, -c 512: max_tokens 4096 is neither refused nor clamped by the server
+      // (it generates all 4,096); rlm clamps what it sends (context_window_test.cpp).
+      answer(N "shift-c512/09-short-max600-nonstream", "", "length", 31, 600),
+      answer(N "shift-c512/10-short-max4096-nonstream", "", "length", 31, 4096),
+      answer(N "shift-c512/11-short-max4096-stream", "", "length", 31, 4096),
+      // --api-key: chats, /props, /slots and unknown paths answer 401 without the key (a
+      // stream too, as plain JSON); /health and /v1/models stay open.
+      error(N "apikey/10-chat-nokey", Kind::auth, "needs an API key (401)", false),
+      error(N "apikey/11-chat-wrongkey", Kind::auth, "needs an API key (401)", false),
+      error(N "apikey/13-chat-rightkey-no-bearer-prefix", Kind::auth, "needs an API key", false),
+      error(N "apikey/14-chat-x-api-key-header", Kind::auth, "needs an API key", false),
+      error(N "apikey/15-chat-stream-nokey", Kind::auth, "needs an API key", false),
+      error(N "apikey/03-props-nokey", Kind::auth, "needs an API key", false),
+      error(N "apikey/03c-slots-nokey", Kind::auth, "needs an API key", false),
+      error(N "apikey/18-unknown-path-nokey", Kind::auth, "needs an API key", false),
+      answer(N "apikey/12-chat-rightkey", "", "stop"),
+      answer(N "apikey/16-chat-stream-rightkey", "", "stop"),
+      error(N "apikey/01-health-nokey", Kind::protocol, "not a chat completion", true),
+      error(N "apikey/02-v1-models-nokey", Kind::protocol, "not a chat completion", true),
+      error(N "apikey/03b-models-nokey", Kind::protocol, "not a chat completion", true),
+      error(N "apikey/17-props-rightkey", Kind::protocol, "not a chat completion", true),
+      // No --alias: the model field is ignored (and echoed back); every chat is answered.
+      answer(N "noalias/10-chat-model-tiny", "", "stop"),
+      answer(N "noalias/11-chat-model-nosuch", "", "stop"),
+      answer(N "noalias/12-chat-no-model-field", "", "stop"),
+      answer(N "noalias/13-chat-stream-model-nosuch", "", "stop"),
+      error(N "noalias/01-v1-models", Kind::protocol, "not a chat completion", true),
+      error(N "noalias/01b-models", Kind::protocol, "not a chat completion", true),
+      error(N "noalias/02-props", Kind::protocol, "not a chat completion", true),
+      // Killed (kill -9) mid-reply: streamed, the body stops with no [DONE]; not streamed,
+      // no reply at all. Both retryable: the partial text is discarded.
+      error(N "killed-c8192-np1/11-stream-server-killed", Kind::protocol, "", true),
+      error(N "killed-c8192-np1/12-nonstream-server-killed", Kind::protocol, "broke", true),
+      // While the model loads, every path answers 503 "Loading model", with or without a key.
+      error(N "loading/02-v1-models-while-loading", Kind::overloaded, "still loading", true),
+      error(N "loading/03-models-while-loading", Kind::overloaded, "still loading", true),
+      error(N "loading/04-props-while-loading", Kind::overloaded, "still loading", true),
+      error(N "loading/05-chat-while-loading", Kind::overloaded, "still loading", true),
+      answer(N "loading/14-chat-after-load", "", "length"),
+      error(N "loading/10-health-after-load", Kind::protocol, "not a chat completion", true),
+      error(N "loading/11-v1-models-after-load", Kind::protocol, "not a chat completion", true),
+      error(N "loading/12-models-after-load", Kind::protocol, "not a chat completion", true),
+      error(N "loading/13-props-after-load", Kind::protocol, "not a chat completion", true),
+      error(N "loading-apikey/01-chat-nokey-while-loading", Kind::overloaded, "still loading",
+            true),
+      error(N "loading-apikey/02-props-nokey-while-loading", Kind::overloaded, "still loading",
+            true),
+      error(N "loading-apikey/03-health-while-loading", Kind::overloaded, "still loading", true),
+      error(N "loading-apikey/10-chat-nokey-after-load", Kind::auth, "needs an API key", false),
+      error(N "loading-apikey/11-props-nokey-after-load", Kind::auth, "needs an API key", false),
+      error(N "loading-apikey/12-health-after-load", Kind::protocol, "not a chat completion", true),
+      // Empty messages (rlm sends "Say hi" in their place here) and max_tokens 0, which
+      // llama-server answers with one token.
+      answer(N "misc-c2048-np1/10-empty-messages-nonstream", "", "length", 11),
+      answer(N "misc-c2048-np1/11-empty-messages-stream", "", "length", 11),
+      answer(N "misc-c2048-np1/13-empty-messages-stream-no-max", "", "length"),
+      answer(N "misc-c2048-np1/20-max-tokens-0-nonstream", "", "length", -1, 1),
+      answer(N "misc-c2048-np1/21-max-tokens-0-stream", "", "length", -1, 1),
+      error(N "misc-c2048-np1/14-apply-template-empty-messages", Kind::protocol,
+            "not a chat completion", true),
+      error(N "misc-c2048-np1/15-tokenize-empty-messages-prompt", Kind::protocol,
+            "not a chat completion", true),
+      error(N "misc-c2048-np1/22-n-predict-0-native-completion", Kind::protocol,
+            "not a chat completion", true),
+      error(N "noshift-c512/01-props", Kind::protocol, "not a chat completion", true),
+      error(N "noshift-c512/02-v1-models", Kind::protocol, "not a chat completion", true),
+      error(N "noshift-c512/23-tokenize-long-prompt", Kind::protocol, "not a chat completion",
+            true),
+      error(N "c8192-np4/01-props", Kind::protocol, "not a chat completion", true),
+      error(N "c8192-np4/02-v1-models", Kind::protocol, "not a chat completion", true),
+      error(N "c8192-np4/03-tokenize-4100-prompt", Kind::protocol, "not a chat completion", true),
+      error(N "shift-c512/01-props", Kind::protocol, "not a chat completion", true),
   };
   return all;
 }
@@ -200,6 +331,8 @@ TEST_P(Capture, ReplayedAsAChatReplyGivesWhatRlmPromises) {
   const auto& c = GetParam();
   json script = {{"replies", {{{"replay", c.capture}}}}};
   if (c.props != nullptr) script["routes"] = {{"GET /props", c.props}};
+  if (c.tokenize != nullptr) script["routes"]["POST /tokenize"] = c.tokenize;
+  // A tokenize capture is no chat reply: as one, it is read as what it is.
   testing::FakeProvider server(script);
   http::CurlTransport transport;
   config::ProviderConfig settings;
@@ -232,6 +365,8 @@ TEST_P(Capture, ReplayedAsAChatReplyGivesWhatRlmPromises) {
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.capture;
+  if (info.param.props != nullptr) name += "_with_props";
+  if (info.param.tokenize != nullptr) name += "_and_tokenize";
   for (auto& ch : name) {
     if (std::isalnum(static_cast<unsigned char>(ch)) == 0) ch = '_';
   }

@@ -175,3 +175,35 @@ TEST(Ollama, NothingListeningSaysHowToStartOllama) {
 
 } // namespace
 } // namespace rlm::providers
+
+namespace rlm::providers {
+namespace {
+
+TEST(Ollama, AnOverflowPassedOnFromItsLlamaServerIsAContextOverflowWithTheInnerMessage) {
+  // Ollama 0.12.6+ with truncate:false hands llama-server's error body on as a string.
+  OllamaFixture f(script(
+      {{{"status", 400},
+        {"error", "{\"error\":{\"code\":400,\"message\":\"request (9000 tokens) exceeds the "
+                  "available context size (8192 tokens), try increasing it\",\"type\":"
+                  "\"exceed_context_size_error\",\"n_prompt_tokens\":9000,\"n_ctx\":8192}}"}}}));
+  const auto answer = f.ollama.chat(ask("q"));
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().kind, Kind::context_overflow);
+  EXPECT_THAT(answer.error().message,
+              HasSubstr("(request (9000 tokens) exceeds the available context size (8192"));
+  EXPECT_FALSE(answer.error().retryable);
+}
+
+TEST(Ollama, AnEmptyAnswerCutAtMaxTokensIsAnErrorThatSaysToRaiseMaxTokens) {
+  // What a thinking model that spent every token thinking sends (the reader keeps the
+  // thinking apart: reply_reader_test.cpp).
+  OllamaFixture f(script({{{"text", ""}, {"finish_reason", "length"}}}));
+  const auto answer = f.ollama.chat(ask("q"));
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().kind, Kind::empty_reply);
+  EXPECT_THAT(answer.error().message, HasSubstr("stopped at max_tokens (512) before writing any "
+                                                "answer; raise max_tokens"));
+}
+
+} // namespace
+} // namespace rlm::providers
