@@ -43,9 +43,13 @@ std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (c == '\n') ++text_line;
-    if (u == 0 || u == 0xC0 || u == 0xC1 || u >= 0xF5) {
-      return GuardFinding{text_line, "not a text file (a NUL byte, or bytes that are not UTF-8)",
+    if (u == 0) {
+      return GuardFinding{text_line, "not a text file (it holds a NUL byte)",
                           "name a TOML file; rlm.toml is plain UTF-8 text"};
+    }
+    if (u == 0xC0 || u == 0xC1 || u >= 0xF5) {
+      return GuardFinding{text_line, fmt::format("not UTF-8 text (a byte 0x{:02X})", u),
+                          "save the file as UTF-8"};
     }
   }
   int line = 1;

@@ -141,7 +141,7 @@ TEST(ConfigErrors, DuplicateKey) {
 TEST(ConfigErrors, InvalidUtf8) {
   const auto d = only_diagnostic(parse("model = \"\xff\xfe\"\n"));
   EXPECT_EQ(d.severity, k_error);
-  EXPECT_THAT(d.message, HasSubstr("utf-8"));
+  EXPECT_THAT(d.message, HasSubstr("not UTF-8 text (a byte 0xFF)"));
 }
 
 TEST(ConfigErrors, UnknownProviderTypeSuggestsTheClosest) {
