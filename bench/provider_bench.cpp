@@ -3,10 +3,16 @@
 // per request on loopback (CPU time of the calling thread, which runs curl, parsing and
 // accounting; the server's time is excluded).
 #include "fake_provider.hpp"
+#include "providers/ollama_reply.hpp"
+#include "providers/openai_reply.hpp"
+#include "providers/streaming.hpp"
 #include "rlm/http/curl_transport.hpp"
 #include "rlm/providers/factory.hpp"
 
 #include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <sstream>
 
 #include <atomic>
 #include <thread>
@@ -87,5 +93,51 @@ BENCHMARK_CAPTURE(BM_RequestOverhead, openai_whole, config::ProviderType::openai
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_RequestOverhead, openai_stream, config::ProviderType::openai, true)
     ->Unit(benchmark::kMicrosecond);
+
+// The stream readers alone, over a 4,096-token reply recorded from llama-server (960 KB of
+// SSE), fed in 16 KB pieces as a connection delivers them: what reading a reply costs.
+std::string recorded_stream() {
+  std::ifstream in(RLM_SOURCE_DIR "/tests/captures/llama-server/llama-server-shift-c512/"
+                                  "11-short-max4096-stream.body",
+                   std::ios::binary);
+  std::ostringstream body;
+  body << in.rdbuf();
+  return body.str();
+}
+
+template <class Reader> void read_in_pieces(benchmark::State& state, const std::string& body) {
+  for (auto _ : state) {
+    Reader reader;
+    providers::LineSplitter lines;
+    for (std::size_t at = 0; at < body.size(); at += 16384) {
+      lines.feed(std::string_view(body).substr(at, 16384),
+                 [&](std::string_view line) { return reader.line(line); });
+    }
+    reader.end();
+    if (!reader.state().complete) state.SkipWithError("the recorded reply did not read whole");
+    benchmark::DoNotOptimize(reader.state().answer.text.size());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+}
+
+void BM_ReadRecordedSseReply(benchmark::State& state) {
+  read_in_pieces<providers::OpenAiReplyReader>(state, recorded_stream());
+}
+BENCHMARK(BM_ReadRecordedSseReply)->Unit(benchmark::kMillisecond);
+
+void BM_ReadNdjsonReply(benchmark::State& state) {
+  // The same 4,096 tokens as Ollama streams them: one JSON line a token, then the done line.
+  std::string body;
+  for (int i = 0; i < 4096; ++i) {
+    body += R"({"model":"m","created_at":"2026-11-22T10:00:00.000000Z","message":{"role":)"
+            R"("assistant","content":" tok"},"done":false})"
+            "\n";
+  }
+  body += R"({"model":"m","message":{"role":"assistant","content":""},"done":true,)"
+          R"("done_reason":"length","prompt_eval_count":31,"eval_count":4096})"
+          "\n";
+  read_in_pieces<providers::OllamaReplyReader>(state, body);
+}
+BENCHMARK(BM_ReadNdjsonReply)->Unit(benchmark::kMillisecond);
 
 } // namespace
