@@ -208,9 +208,12 @@ int run_ask(const AskOptions& options, const Context& context) {
     write_stdout(*result.answer + (result.answer->ends_with('\n') ? "" : "\n"));
   }
   const bool quiet = context.options.verbosity.quiet;
-  if (result.answer_cut_short && !quiet) {
-    write_stderr_line("warning", "the answer stopped at max_tokens and may be cut short; raise "
-                                 "max_tokens for the root provider");
+  if (result.answer && result.answer_cut_short) { // even with -q: it is about the answer
+    write_stderr_line("error", result.answer_finish_reason == "content_filter"
+                                   ? "the server's content filter stopped the answer: what is "
+                                     "printed is cut short"
+                                   : "the answer stopped at max_tokens: what is printed is cut "
+                                     "short; raise max_tokens for the root provider");
   }
   switch (result.stop) {
   case loop::StopReason::final_answer: break;
@@ -234,6 +237,7 @@ int run_ask(const AskOptions& options, const Context& context) {
     if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
   }
   if (result.stop == loop::StopReason::cancelled) return interrupted_exit_code();
+  if (result.answer && result.answer_cut_short) return to_int(ExitCode::limit);
   return to_int(exit_code_for(result.stop));
 }
 

@@ -2,136 +2,204 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 namespace rlm::config {
 
 namespace {
-
-enum class In { code, comment, basic, literal, multiline_basic, multiline_literal };
 
 bool starts(std::string_view text, std::size_t at, std::string_view what) {
   return text.substr(at, what.size()) == what;
 }
 
-// Whether a quote at `at` can open a string: in valid TOML a string follows whitespace, `=`,
-// `[`, `{`, `,` or a key's `.`, or starts a line. A quote glued to a bare token (`4'x'`) is
-// part of that token to toml++, which then reads what follows as bare text.
-bool may_open_string(std::string_view text, std::size_t at) {
-  if (at == 0) return true;
-  const char before = text[at - 1];
-  return before == ' ' || before == '\t' || before == '\n' || before == '\r' || before == '=' ||
-         before == '[' || before == '{' || before == ',' || before == '.';
-}
-
-// Whether the line from `at` is a table header whose key begins with a dot: `[.`, `[[ .`.
-bool header_starts_with_dot(std::string_view text, std::size_t at) {
-  auto skip = [&] {
-    while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
-  };
-  skip();
-  if (at >= text.size() || text[at] != '[') return false;
-  ++at;
-  if (at < text.size() && text[at] == '[') ++at;
-  skip();
-  return at < text.size() && text[at] == '.';
-}
-
-} // namespace
-
-std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
-  // A NUL, or a byte that UTF-8 never uses, means this is no text file at all.
-  int text_line = 1;
+// A NUL, or a byte that UTF-8 never uses, means this is no text file at all.
+std::optional<GuardFinding> not_text(std::string_view text) {
+  int line = 1;
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') ++text_line;
+    if (c == '\n') ++line;
     if (u == 0) {
-      return GuardFinding{text_line, "not a text file (it holds a NUL byte)",
+      return GuardFinding{line, "not a text file (it holds a NUL byte)",
                           "name a TOML file; rlm.toml is plain UTF-8 text"};
     }
     if (u == 0xC0 || u == 0xC1 || u >= 0xF5) {
-      return GuardFinding{text_line, fmt::format("not UTF-8 text (a byte 0x{:02X})", u),
+      return GuardFinding{line, fmt::format("not UTF-8 text (a byte 0x{:02X})", u),
                           "save the file as UTF-8"};
     }
   }
-  int line = 1;
-  int dots = 0;
-  In in = In::code;
-  bool line_start = true;
-  const std::size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0; // a byte-order mark
-  for (std::size_t i = start; i < text.size(); ++i) {
-    const char c = text[i];
-    if (line_start) {
-      line_start = false;
-      if (in == In::code && header_starts_with_dot(text, i)) {
-        return GuardFinding{line, "a table header whose key starts with a dot",
+  return std::nullopt;
+}
+
+// Reads TOML's lexical structure as far as the hazards need: strings (basic with escapes,
+// literal, both multi-line forms), comments, and where keys stand (a line's start, a table
+// header, an inline table after `{` or `,`) as opposed to values, whose dots (0.5, 1e-3)
+// are not key parts.
+class Scanner {
+public:
+  explicit Scanner(std::string_view text)
+      : m_text(text), m_at(text.starts_with("\xEF\xBB\xBF") ? 3 : 0), m_line_start(m_at) {}
+
+  std::optional<GuardFinding> run() {
+    for (; m_at < m_text.size(); ++m_at) {
+      if (m_at == m_line_start && m_in == In::code && m_brackets.empty() && header_with_dot()) {
+        return GuardFinding{m_line, "a table header whose key starts with a dot",
                             "write the table's name, as in [providers] or [sandbox]"};
       }
-    }
-    if (c == '\n') {
-      if (dots > k_max_key_parts) break;
-      ++line;
-      line_start = true;
-      if (in != In::multiline_basic && in != In::multiline_literal) {
-        in = In::code; // comments end here; a one-line string cannot go on (toml++ says so)
-        dots = 0;
+      const char c = m_text[m_at];
+      if (c == '\n') {
+        if (m_dots > k_max_key_parts) break;
+        new_line();
+        continue;
       }
-      continue;
+      if (auto finding = step(c)) return finding;
     }
-    switch (in) {
+    if (m_dots > k_max_key_parts) {
+      return GuardFinding{m_line,
+                          fmt::format("a key with more than {} dotted parts", k_max_key_parts),
+                          "use a shorter key; rlm's keys have at most two parts"};
+    }
+    return std::nullopt;
+  }
+
+private:
+  enum class In { code, comment, basic, literal, multiline_basic, multiline_literal };
+
+  void new_line() {
+    ++m_line;
+    m_line_start = m_at + 1;
+    if (m_in == In::multiline_basic || m_in == In::multiline_literal) return;
+    m_in = In::code; // comments end here; a one-line string cannot go on (toml++ says so)
+    m_dots = 0;
+    if (m_brackets.empty()) m_key = true; // a new line starts with a key (or a header)
+  }
+
+  // Whether the line from here is a table header whose key begins with a dot: `[.`, `[[ .`.
+  bool header_with_dot() const {
+    auto at = m_at;
+    const auto skip = [&] {
+      while (at < m_text.size() && (m_text[at] == ' ' || m_text[at] == '\t')) ++at;
+    };
+    skip();
+    if (at >= m_text.size() || m_text[at] != '[') return false;
+    ++at;
+    if (at < m_text.size() && m_text[at] == '[') ++at;
+    skip();
+    return at < m_text.size() && m_text[at] == '.';
+  }
+
+  // Whether a quote here can open a string: in valid TOML a string follows whitespace, `=`,
+  // `[`, `{`, `,` or a key's `.`, or starts a line. A quote glued to a bare token (`4'x'`)
+  // is part of that token to toml++, which then reads what follows as bare text.
+  bool may_open_string() const {
+    if (m_at == m_line_start) return true;
+    const char before = m_text[m_at - 1];
+    return before == ' ' || before == '\t' || before == '\r' || before == '=' || before == '[' ||
+           before == '{' || before == ',' || before == '.';
+  }
+
+  // An escape skips the next character, but never a newline (a line-ending backslash), so
+  // the line count stays right.
+  void skip_escaped() {
+    if (m_at + 1 < m_text.size() && m_text[m_at + 1] != '\n') ++m_at;
+  }
+
+  std::optional<GuardFinding> step(char c) {
+    static constexpr std::string_view three_double = "\"\"\"";
+    static constexpr std::string_view three_single = "'''";
+    switch (m_in) {
     case In::comment: break;
     case In::basic:
       if (c == '\\') {
-        ++i; // the escaped character cannot end the string
+        skip_escaped();
       } else if (c == '"') {
-        in = In::code;
+        m_in = In::code;
       }
       break;
     case In::literal:
-      if (c == '\'') in = In::code;
+      if (c == '\'') m_in = In::code;
       break;
     case In::multiline_basic:
       if (c == '\\') {
-        ++i;
-      } else if (starts(text, i, "\"\"\"")) {
-        in = In::code;
-        i += 2;
+        skip_escaped();
+      } else if (starts(m_text, m_at, three_double)) {
+        m_in = In::code;
+        m_at += 2;
       }
       break;
     case In::multiline_literal:
-      if (starts(text, i, "'''")) {
-        in = In::code;
-        i += 2;
+      if (starts(m_text, m_at, three_single)) {
+        m_in = In::code;
+        m_at += 2;
       }
       break;
     case In::code:
       if (c == '#') {
-        in = In::comment;
-      } else if ((c == '"' || c == '\'') && !may_open_string(text, i)) {
+        m_in = In::comment;
+      } else if ((c == '"' || c == '\'') && !may_open_string()) {
         // part of a bare token: what follows is not quoted
-      } else if (starts(text, i, "\"\"\"")) {
-        in = In::multiline_basic;
-        i += 2;
-      } else if (starts(text, i, "'''")) {
-        in = In::multiline_literal;
-        i += 2;
+      } else if (starts(m_text, m_at, three_double)) {
+        m_in = In::multiline_basic;
+        m_at += 2;
+      } else if (starts(m_text, m_at, three_single)) {
+        m_in = In::multiline_literal;
+        m_at += 2;
       } else if (c == '"') {
-        in = In::basic;
+        m_in = In::basic;
       } else if (c == '\'') {
-        in = In::literal;
-      } else if (c == '.') {
-        ++dots;
+        m_in = In::literal;
       } else if (static_cast<unsigned char>(c) >= 0x80) {
-        return GuardFinding{line, "a non-ASCII character outside quotes",
+        return GuardFinding{m_line, "a non-ASCII character outside quotes",
                             "put text in double quotes; keys are plain ASCII letters, digits, _ "
                             "and -"};
+      } else {
+        structure(c);
       }
       break;
     }
+    return std::nullopt;
   }
-  if (dots > k_max_key_parts) {
-    return GuardFinding{line, fmt::format("a key with more than {} dotted parts", k_max_key_parts),
-                        "use a shorter key; rlm's keys have at most two parts"};
+
+  // Keys and values: brackets, `=`, `,` and the dots of keys.
+  void structure(char c) {
+    switch (c) {
+    case '.':
+      if (m_key) ++m_dots;
+      break;
+    case '=': m_key = false; break;
+    case '[':
+      // Where a key stands, at the top, a table header (its name is a key); else an array.
+      m_brackets.push_back(m_key && m_brackets.empty() ? 'h' : '[');
+      if (m_brackets.back() == '[') m_key = false;
+      break;
+    case '{':
+      m_brackets.push_back('{');
+      m_key = true;
+      break;
+    case ',': m_key = !m_brackets.empty() && m_brackets.back() == '{'; break;
+    case ']':
+    case '}':
+      if (!m_brackets.empty()) m_brackets.pop_back();
+      m_key = false;
+      break;
+    default: break;
+    }
   }
-  return std::nullopt;
+
+  std::string_view m_text;
+  std::size_t m_at;
+  std::size_t m_line_start;
+  int m_line = 1;
+  int m_dots = 0;
+  In m_in = In::code;
+  bool m_key = true;
+  std::vector<char> m_brackets; // 'h' a table header, '[' an array, '{' an inline table
+};
+
+} // namespace
+
+std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
+  if (auto finding = not_text(text)) return finding;
+  return Scanner(text).run();
 }
 
 } // namespace rlm::config

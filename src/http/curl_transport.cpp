@@ -116,7 +116,7 @@ Failure classify(CURLcode code, const Transfer& t, const Request& request, const
   const std::string where = request.url;
   const std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
   if (t.too_large) {
-    return {Failure::Kind::other,
+    return {Failure::Kind::too_large,
             fmt::format("the reply from {} passed {} MiB and was abandoned", where,
                         request.max_body_bytes >> 20),
             data};
@@ -140,8 +140,14 @@ Failure classify(CURLcode code, const Transfer& t, const Request& request, const
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
     return {Failure::Kind::connect, fmt::format("cannot connect to {}: {}", where, why), data};
-  case CURLE_URL_MALFORMAT:
   case CURLE_UNSUPPORTED_PROTOCOL:
+    // Also what curl says when the bytes that came back were not HTTP ("Received HTTP/0.9").
+    if (why.find("HTTP/0.9") != std::string::npos) {
+      return {Failure::Kind::dropped, fmt::format("{} did not answer in HTTP ({})", where, why),
+              data};
+    }
+    [[fallthrough]];
+  case CURLE_URL_MALFORMAT:
     return {Failure::Kind::bad_url, fmt::format("{} is not a URL rlm can use: {}", where, why),
             data};
   case CURLE_OPERATION_TIMEDOUT:

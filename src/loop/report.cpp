@@ -75,6 +75,7 @@ json to_json(const RunResult& result, const providers::UsageReport& usage) {
           {"sub_calls_failed", result.sub_calls_failed},
           {"sub_call_errors", result.sub_call_errors},
           {"answer_cut_short", result.answer_cut_short},
+          {"answer_finish_reason", result.answer_finish_reason},
           {"seconds", result.seconds},
           {"usage",
            {{"root", to_json(usage.root)},

@@ -144,6 +144,7 @@ RunResult Run::bypass() {
   result.iterations = 1;
   result.answer = strip_fences(reply->response.text);
   result.answer_cut_short = reply->response.cut_short();
+  result.answer_finish_reason = reply->response.finish_reason;
   return result;
 }
 
@@ -157,6 +158,11 @@ NestedRun Run::nested() {
                 observer, cancel,         budget, depth + 1, config::Role::sub};
       const auto result = inner.loop();
       if (result.answer) return *result.answer;
+      // Its root is the sub role: a sub model that is missing (or a key) stops every run.
+      if (result.stop == StopReason::provider && result.provider_error) {
+        const providers::ProviderError error{*result.provider_error, result.message};
+        if (providers::repeats_every_call(error)) budget.stop(error);
+      }
       return std::unexpected("the nested run ended without an answer: " + result.message);
     } catch (const Fatal& error) {
       return std::unexpected(std::string(error.what()));
@@ -216,10 +222,9 @@ RunResult Run::loop() {
     record.depth = depth;
     observer.on_model_call(turn, depth);
     auto reply = ask_root(messages);
-    if (!reply) {
-      result.answer = turned_back_answer;
-      return finish(root_failed(result, reply.error()));
-    }
+    // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
+    // which the user chose, hands that guess on, saying so).
+    if (!reply) return finish(root_failed(result, reply.error()));
     take_reply(record, *reply);
     messages.push_back({"assistant", reply->response.text});
     if (reply->response.cut_short()) {
@@ -335,7 +340,6 @@ RunResult Run::loop() {
     if (failed_turns >= settings.max_consecutive_errors) {
       record.seconds = since(turn_started);
       observer.on_iteration(record);
-      result.answer = turned_back_answer;
       return finish(stopped(
           result, StopReason::errors,
           fmt::format("the root model failed {} turns in a row (last: {}); try a stronger root "
@@ -358,10 +362,7 @@ RunResult Run::loop() {
   messages.push_back({"user", prompts.final});
   observer.on_model_call(max_turns + 1, depth);
   const auto reply = ask_root(messages);
-  if (!reply) {
-    result.answer = turned_back_answer;
-    return finish(root_failed(result, reply.error()));
-  }
+  if (!reply) return finish(root_failed(result, reply.error()));
   IterationRecord record;
   record.number = max_turns + 1;
   record.depth = depth;
@@ -371,6 +372,7 @@ RunResult Run::loop() {
   const auto parsed = parse_reply(reply->response.text);
   result.answer = parsed.final_text ? *parsed.final_text : strip_fences(reply->response.text);
   result.answer_cut_short = reply->response.cut_short();
+  result.answer_finish_reason = reply->response.finish_reason;
   return finish(stopped(result, StopReason::max_iterations,
                         fmt::format("max_iterations ({}) reached; the answer is the model's best "
                                     "effort from what it found",

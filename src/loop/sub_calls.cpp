@@ -68,13 +68,16 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
   record.prompt_chars = prompt.size();
   lua::QueryResult result;
   if (const auto stopping = m_state.stopping()) {
-    // The run is ending: no call would succeed, so none is sent.
-    record.error_kind = stopping->kind;
-    result = std::unexpected(stopping->message);
-  } else if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
+    // The run is ending: no call would succeed, so none is sent, and none is counted.
+    record.sent = false;
+    return std::unexpected(stopping->message);
+  }
+  if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
     record.nested = true;
     record.provider = "nested rlm";
     result = m_nested(prompt);
+    if (const auto stopping = m_state.stopping(); stopping && !result)
+      record.error_kind = stopping->kind;
   } else {
     providers::ChatRequest request;
     request.messages = {{"user", prompt}};
@@ -129,7 +132,9 @@ std::vector<lua::QueryResult> SubCallHost::query(const std::vector<std::string>&
         m_state.limit));
   }
   const std::lock_guard lock(m_mutex);
-  m_records.insert(m_records.end(), records.begin(), records.end());
+  for (auto& r : records) {
+    if (r.sent) m_records.push_back(std::move(r));
+  }
   return results;
 }
 

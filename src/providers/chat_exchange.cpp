@@ -38,7 +38,7 @@ ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
 
 std::string error_text(std::string_view body) {
   if (const auto parsed = parse_untrusted_json(body)) {
-    if (const auto* error = json_field::any(*parsed, "error")) {
+    if (const auto* error = json_field::set(*parsed, "error")) {
       if (const auto* message = json_field::string(*error, "message"))
         return printable(*message, 300);
       // Ollama passes its llama-server's error body on as a string: read the inner message.
@@ -52,8 +52,48 @@ std::string error_text(std::string_view body) {
   return printable(body, 300);
 }
 
+namespace {
+
+// The credentials a request carries ("Authorization: Bearer KEY": the value and the key).
+std::vector<std::string> secrets_of(const http::Request& request) {
+  std::vector<std::string> secrets;
+  for (const auto& header : request.headers) {
+    constexpr std::string_view name = "Authorization: ";
+    if (!header.starts_with(name)) continue;
+    const auto value = std::string_view(header).substr(name.size());
+    secrets.emplace_back(value);
+    if (const auto space = value.find(' '); space != std::string_view::npos)
+      secrets.emplace_back(value.substr(space + 1));
+  }
+  return secrets;
+}
+
+std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transport, Exchange& e,
+                                                         ReplyReader& reader);
+
+} // namespace
+
+// A server, or a proxy before it, may echo the key it was sent into an error or an answer:
+// nothing it says leaves here with the key in it.
 std::expected<ChatResponse, ProviderError> exchange(http::Transport& transport, Exchange e,
                                                     ReplyReader& reader) {
+  const auto secrets = secrets_of(e.request);
+  auto result = send_and_read(transport, e, reader);
+  for (const auto& secret : secrets) {
+    if (result) {
+      result->text = redact(std::move(result->text), secret);
+      result->thinking = redact(std::move(result->thinking), secret);
+    } else {
+      result.error().message = redact(std::move(result.error().message), secret);
+    }
+  }
+  return result;
+}
+
+namespace {
+
+std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transport, Exchange& e,
+                                                         ReplyReader& reader) {
   LineSplitter lines;
   if (e.stream) {
     // Never throws into libcurl: the readers are total, and a failure is recorded in their
@@ -75,7 +115,7 @@ std::expected<ChatResponse, ProviderError> exchange(http::Transport& transport, 
         ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed), true});
   }
   if (!response) return std::unexpected(from_failure(response.error(), e.server, e.start_hint));
-  if (response->status != 200) {
+  if (response->status < 200 || response->status > 299) {
     return std::unexpected(e.refusal(response->status, error_text(response->body), &*response));
   }
   if (e.stream) {
@@ -100,7 +140,20 @@ std::expected<ChatResponse, ProviderError> exchange(http::Transport& transport, 
   answer.seconds = response->seconds;
   answer.max_tokens = e.max_tokens;
   if (answer.text.empty()) return std::unexpected(empty_reply(e, answer));
+  // Finish reasons that say the generation itself failed: what came is not an answer.
+  for (const auto* failed : {"error", "abort", "insufficient_system_resource"}) {
+    if (answer.finish_reason == failed) {
+      return std::unexpected(ProviderError{
+          Kind::server,
+          fmt::format("{} ended the answer with finish_reason \"{}\" after {} characters; "
+                      "the partial answer was discarded",
+                      e.server, failed, answer.text.size()),
+          true});
+    }
+  }
   return answer;
 }
+
+} // namespace
 
 } // namespace rlm::providers

@@ -43,6 +43,7 @@ ProviderError from_failure(const http::Failure& failure, std::string_view base_u
   case http::Failure::Kind::timeout: return {Kind::timeout, failure.message, true};
   case http::Failure::Kind::dropped: return {Kind::protocol, failure.message, true};
   case http::Failure::Kind::cancelled: return {Kind::cancelled, "cancelled"};
+  case http::Failure::Kind::too_large: return {Kind::protocol, failure.message}; // not again
   case http::Failure::Kind::bad_url:
     return {Kind::bad_request, fmt::format("{}; fix base_url", failure.message)};
   case http::Failure::Kind::other: break;

@@ -17,7 +17,7 @@ bool OllamaReplyReader::line(std::string_view line) {
         "a line that is not a JSON object (or is nested too deep): " + printable(line, 80);
     return false;
   }
-  if (const auto* error = json_field::any(*object, "error")) {
+  if (const auto* error = json_field::set(*object, "error")) {
     m_state.error = InReplyError{std::nullopt, json_brief(*error)};
     return false;
   }

@@ -138,17 +138,25 @@ std::optional<std::int64_t> OpenAiProvider::window() {
   const auto configured = m_settings.context_length;
   // DeepSeek's API has no window endpoint; its window is documented, and is the config's.
   if (m_settings.type == config::ProviderType::deepseek) return configured;
-  if (!m_served) {
+  // A server that did not answer is asked again after a while, not on every call: each
+  // probe of a dead host costs the connect timeout, and parallel calls wait on this lock.
+  constexpr auto k_probe_again_after = std::chrono::seconds(30);
+  const auto now = std::chrono::steady_clock::now();
+  if (!m_served && (!m_probe_failed_at || now - *m_probe_failed_at > k_probe_again_after)) {
     std::vector<std::string> headers;
     if (!m_authorization.empty()) headers.push_back(m_authorization);
     auto served = probe_served_window(m_transport, m_settings, headers, m_timeouts);
-    if (!served.answered) return configured; // nothing answers: the chat will say so
+    if (!served.answered) { // nothing answers: the chat will say so
+      m_probe_failed_at = now;
+      return configured;
+    }
     if (served.serving) {
       spdlog::debug("{} serves a window of {} tokens (from {})", m_settings.base_url,
                     *served.serving, served.source);
     }
     m_served = std::move(served);
   }
+  if (!m_served) return configured;
   if (m_served->serving && configured) return std::min(*m_served->serving, *configured);
   return m_served->serving ? m_served->serving : configured;
 }

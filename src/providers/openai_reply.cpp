@@ -69,7 +69,7 @@ bool OpenAiReplyReader::take_error(std::string_view text) {
   const auto value = parse_untrusted_json(text);
   if (!value) {
     m_state.error = InReplyError{std::nullopt, printable(text, k_message_bytes)};
-  } else if (const auto* inner = json_field::any(*value, "error")) {
+  } else if (const auto* inner = json_field::set(*value, "error")) {
     m_state.error = error_of(*inner);
   } else {
     m_state.error = error_of(*value);
@@ -78,7 +78,9 @@ bool OpenAiReplyReader::take_error(std::string_view text) {
 }
 
 bool OpenAiReplyReader::line(std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (m_state.complete) return true; // nothing after [DONE] counts
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.remove_suffix(1);
   if (line.empty()) {
     m_error_event = false; // a blank line ends an event
     return true;
@@ -121,8 +123,12 @@ bool OpenAiReplyReader::line(std::string_view line) {
         "an event that is not a JSON object (or is nested too deep): " + printable(data, 80);
     return false;
   }
-  if (const auto* error = json_field::any(*event, "error")) {
+  if (const auto* error = json_field::set(*event, "error")) {
     m_state.error = error_of(*error);
+    return false;
+  }
+  if (const auto* object = json_field::string(*event, "object"); object && *object == "error") {
+    m_state.error = error_of(*event); // vLLM's older error event: {"object":"error",...}
     return false;
   }
   if (const auto* choice = json_field::first_object(*event, "choices")) {
@@ -147,7 +153,7 @@ void OpenAiReplyReader::body(std::string_view body) {
         "a reply that is not a JSON object (or is nested too deep): " + printable(body, 80);
     return;
   }
-  if (const auto* error = json_field::any(*reply, "error")) {
+  if (const auto* error = json_field::set(*reply, "error")) {
     m_state.error = error_of(*error);
     return;
   }

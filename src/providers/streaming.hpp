@@ -24,10 +24,12 @@ public:
   // Calls `take(line)` for each line `piece` completes; stops, returning false, as soon as
   // `take` does.
   template <class Take> bool feed(std::string_view piece, Take&& take) {
+    // Only the new bytes are searched: a long line arriving in many pieces stays linear.
+    const auto searched = m_pending.size();
     m_pending.append(piece);
     std::size_t start = 0;
     bool go_on = true;
-    for (auto nl = m_pending.find('\n'); go_on && nl != std::string::npos;
+    for (auto nl = m_pending.find('\n', searched); go_on && nl != std::string::npos;
          nl = m_pending.find('\n', start)) {
       go_on = take(std::string_view(m_pending).substr(start, nl - start));
       start = nl + 1;

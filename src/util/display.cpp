@@ -56,6 +56,13 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::string redact(std::string text, std::string_view secret) {
+  if (secret.size() < 8) return text;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+    text.replace(at, secret.size(), "<redacted>");
+  return text;
+}
+
 std::string quoted_for_display(std::string_view text) {
   if (looks_like_secret(text)) return "(value hidden)";
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + string at -O2.

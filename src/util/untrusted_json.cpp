@@ -53,6 +53,13 @@ const json* any(const json& value, std::string_view key) {
   return it == value.end() ? nullptr : &*it;
 }
 
+const json* set(const json& value, std::string_view key) {
+  const auto* member = any(value, key);
+  if (member == nullptr || member->is_null() || (member->is_boolean() && !member->get<bool>()))
+    return nullptr;
+  return member;
+}
+
 const json* object(const json& value, std::string_view key) {
   const auto* member = any(value, key);
   return member != nullptr && member->is_object() ? member : nullptr;

@@ -69,10 +69,11 @@ class Case:
         with open(os.path.join(self.tmp, name), "w") as f:
             f.write(text)
 
-    def start(self, args, **kw):
+    def start(self, args, env_extra=None, **kw):
+        env = {"PATH": os.environ["PATH"], "HOME": self.tmp, "LANG": "C.UTF-8"}
+        env.update(env_extra or {})
         return subprocess.Popen([self.rlm, "--config", os.path.join(self.tmp, "rlm.toml")] + args,
-                                cwd=self.tmp, stdin=subprocess.DEVNULL, env={"PATH": os.environ["PATH"],
-                                "HOME": self.tmp, "LANG": "C.UTF-8"}, **kw)
+                                cwd=self.tmp, stdin=subprocess.DEVNULL, env=env, **kw)
 
     def run(self, args, **kw):
         kw.setdefault("stdout", subprocess.PIPE)
@@ -303,11 +304,88 @@ hostile_inputs_end_in_one_clear_line.script = {"replies": [
     {"match": {"model": "whole"}, "raw_file": "@TMP@/body.bin"}]}
 
 
+CANARY = "sk-canary-0123456789abcdef0123"
+
+
+def an_echoed_key_never_appears(c, source, url, requests):
+    """A server (or a proxy) that echoes the Authorization header into its errors and its
+    answers: the key appears in no output, no trajectory and no prompt to another host."""
+    c.write("rlm.toml", config(url, extra="[http]\nmax_retries = 0\n",
+                               root_extra='api_key_env = "ECHO_KEY"').replace('api_key_env = ""\n', ""))
+    env = {"ECHO_KEY": CANARY}
+    for model in ("status", "stream-error", "answer"):
+        c.write("rlm.toml", config(url, root=model, extra="[http]\nmax_retries = 0\n",
+                                   root_extra='api_key_env = "ECHO_KEY"').replace('api_key_env = ""\n', ""))
+        proc = c.start(["ask", "-c", "small.txt", "--trajectory", "t.jsonl", "--json", "q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env_extra=env)
+        out, err = proc.communicate(timeout=TIMEOUT)
+        out, err = out.decode(), err.decode()
+        trajectory = open(os.path.join(c.tmp, "t.jsonl")).read()
+        expect(CANARY not in out + err + trajectory, f"{model}: the key was shown", out, err)
+        expect("<redacted>" in out + err, f"{model}: the echo is not marked", out, err)
+    c.write("rlm.toml", config(url, root="status", root_extra='api_key_env = "ECHO_KEY"').replace('api_key_env = ""\n', ""))
+    proc = c.start(["doctor"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env_extra=env)
+    out, err = proc.communicate(timeout=TIMEOUT)
+    expect(CANARY.encode() not in out + err, "doctor showed the key", out.decode(), err.decode())
+
+
+an_echoed_key_never_appears.script = {"replies": [
+    {"match": {"model": "status"}, "status": 500, "error": "invalid token: {authorization}"},
+    {"match": {"model": "stream-error"}, "fault": "mid_stream_error", "error": "bad {authorization}"},
+    {"match": {"model": "answer"}, "text": "your key is {authorization}"}]}
+
+
+def a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer(c, source, url, requests):
+    # A FINAL turned back as a guess, then the root model fails: nothing on stdout.
+    c.write("rlm.toml", config(url, extra="[http]\nmax_retries = 0\n"))
+    code, out, err = c.run(["ask", "--no-bypass", "-c", "doc.txt", "q"])
+    one_error(code, out, err, 4, "the GPU fell over")
+    expect(out == "", "the turned-back guess was printed", out, err)
+    # An answer cut at max_tokens: printed, but exit 5 and an error line, even with -q.
+    c.write("rlm.toml", config(url, root="cut"))
+    for quiet in ([], ["-q"]):
+        code, out, err = c.run(quiet + ["ask", "-c", "small.txt", "q"])
+        one_error(code, out, err, 5, "stopped at max_tokens", "cut short")
+        expect(out == "7421 is the co\n", "the cut answer", out, err)
+
+
+a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer.script = {"replies": [
+    {"match": {"model": "cut"}, "text": "7421 is the co", "finish_reason": "length"},
+    {"match": {"call": 1}, "text": "FINAL(a guess)"},
+    {"match": {"call": 2}, "status": 500, "error": "the GPU fell over"}]}
+
+
+def a_server_that_does_not_speak_http_is_retried(c, source, url, requests):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        import threading
+
+        def serve():  # every connection, the window probes' too, gets the same bytes
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+                conn.close()
+        threading.Thread(target=serve, daemon=True).start()
+        c.write("rlm.toml", config(f"http://127.0.0.1:{port}"))
+        code, out, err = c.run(["ask", "-c", "small.txt", "q"])
+    one_error(code, out, err, 4, "did not answer in HTTP", "gave up after 3 tries")
+
+
+a_server_that_does_not_speak_http_is_retried.script = {}
+
+
 CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuses_what_cannot_fit,
          silent_truncation_is_a_truncated_bench_task, a_missing_sub_model_stops_the_run,
          a_transient_sub_call_failure_is_warned_and_counted, a_reply_that_breaks_off_is_retried,
          sigterm_and_sighup_end_the_run_cleanly, pipes_and_closed_streams, progress_lines_agree,
-         hostile_inputs_end_in_one_clear_line]
+         hostile_inputs_end_in_one_clear_line, an_echoed_key_never_appears,
+         a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer,
+         a_server_that_does_not_speak_http_is_retried]
 
 
 def main():

@@ -29,6 +29,8 @@ and what to answer:
     "extract": "regex" (a scripted reader: "{match}" in the text becomes the regex's first
     group, or whole match, in the last user message; with no match the answer is
     "no_match_text"; so an answer depends on what the prompt really held),
+    "{authorization}" anywhere in a rule becomes the request's Authorization header (a
+    server or proxy that echoes the key: rlm must never show it),
 and at most one fault:
     "status": 4xx/5xx with "error": "message" (bodies as each server sends them),
     "retry_after": "2" (a Retry-After header), "fault": one of
@@ -207,6 +209,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def chunk(self, data):
         if isinstance(data, str):
             data = data.encode()
+        if not data:
+            return  # an empty chunk would end the body
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
@@ -355,6 +359,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         messages = body.get("messages", [])
         last_user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
         rule = script.choose(call, api, model, last_user)
+        if "{authorization}" in json.dumps(rule):  # a server that echoes the key it was sent
+            auth = self.headers.get("Authorization") or ""
+            rule = json.loads(json.dumps(rule).replace("{authorization}", json.dumps(auth)[1:-1]))
         time.sleep(min(rule.get("latency_ms", 0), 60_000) / 1000)
         # llama-server serves its one model whatever a request names ("serves_any_model").
         if script.data.get("models") and script.model(model) is None and not script.data.get("serves_any_model"):

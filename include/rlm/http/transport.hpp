@@ -55,6 +55,7 @@ struct Failure {
     dropped,   // the connection broke during the transfer
     cancelled, // the cancel flag was set, or on_data returned false
     bad_url,   // the URL cannot be used (malformed, unsupported scheme): retrying cannot help
+    too_large, // the reply passed Request::max_body_bytes and was abandoned
     other,
   };
   Kind kind = Kind::other;

@@ -49,6 +49,7 @@ struct SubCallRecord {
   bool nested = false;           // answered by a nested RLM run (max_depth > 1)
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
   bool cut_short = false;        // the answer stopped at max_tokens
+  bool sent = true;              // false: not sent, because the run was stopping
 };
 
 struct CellRecord {
@@ -103,7 +104,8 @@ struct RunResult {
   std::int64_t sub_calls = 0;               // sub-calls that ended, answered or failed
   std::int64_t sub_calls_failed = 0;        // of those, the failed ones (after retries)
   std::vector<std::string> sub_call_errors; // the different messages of those, the first few
-  bool answer_cut_short = false;            // the answer stopped at max_tokens (bypass, final call)
+  bool answer_cut_short = false;    // the answer stopped before its end (bypass, final call)
+  std::string answer_finish_reason; // then why: "length" (max_tokens), "content_filter"
   double seconds = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "rlm/providers/provider.hpp"
 #include "rlm/util/environment.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 
@@ -46,6 +47,7 @@ private:
   std::string m_authorization; // "Authorization: Bearer ..." or empty; never logged
   std::mutex m_mutex;
   std::optional<ServedWindow> m_served; // asked once, when the server first answers
+  std::optional<std::chrono::steady_clock::time_point> m_probe_failed_at;
   TokenEstimator m_estimator;
 };
 

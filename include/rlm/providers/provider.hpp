@@ -43,8 +43,8 @@ struct ChatResponse {
   bool prompt_truncated = false;    // the server read far fewer prompt tokens than were sent
   std::int64_t prompt_estimate = 0; // rlm's estimate of the prompt's tokens
 
-  // The answer stopped at max_tokens: it may be cut short.
-  bool cut_short() const { return finish_reason == "length"; }
+  // The answer stopped before its end: at max_tokens, or by the server's content filter.
+  bool cut_short() const { return finish_reason == "length" || finish_reason == "content_filter"; }
 };
 
 struct ProviderError {

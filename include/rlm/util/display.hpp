@@ -16,6 +16,11 @@ bool looks_like_secret(std::string_view text);
 // `text` with control characters escaped (\n, \x1b, ...) and cut to `max_bytes` with "...".
 std::string printable(std::string_view text, std::size_t max_bytes = 80);
 
+// `text` with every occurrence of `secret` replaced by "<redacted>" (secrets shorter than 8
+// characters are left alone: they would match ordinary words). For text a server sent back,
+// which may echo the key it was given.
+std::string redact(std::string text, std::string_view secret);
+
 // A number with thousands separators, for messages: 131072 -> "131,072".
 template <std::integral T> std::string with_commas(T n) {
   auto digits = std::to_string(n);

@@ -32,6 +32,9 @@ namespace json_field {
 
 // The member `key` of `value`, or null when `value` is not an object or has no such member.
 const nlohmann::json* any(const nlohmann::json& value, std::string_view key);
+// The same, unless the member is null or false (serializers that write every field send
+// `"error": null` on good replies).
+const nlohmann::json* set(const nlohmann::json& value, std::string_view key);
 const nlohmann::json* object(const nlohmann::json& value, std::string_view key);
 const nlohmann::json* array(const nlohmann::json& value, std::string_view key);
 const std::string* string(const nlohmann::json& value, std::string_view key);

@@ -114,6 +114,19 @@ TEST(RunLoop, ASubModelThatDoesNotExistStopsTheRunAtOnceWithTheFix) {
   EXPECT_EQ(result.sub_calls_failed, 1);
 }
 
+TEST(RunLoop, AMissingSubModelStopsTheRunFromANestedRunToo) {
+  // max_depth 2: a long prompt becomes a nested run, whose root is the (missing) sub model.
+  LoopFixture f(json::array({{{"match", {{"call", 1}}},
+                              {"text", "```lua\npcall(llm_query, string.rep('x', 200))\n"
+                                       "FINAL('a guess')\n```"}}}),
+                sub_model("nosuch:1b"));
+  f.settings.max_depth = 2;
+  const auto result = f.run_quietly();
+  EXPECT_EQ(result.stop, StopReason::provider);
+  EXPECT_EQ(result.provider_error, providers::ProviderError::Kind::model_not_found);
+  EXPECT_FALSE(result.answer);
+}
+
 TEST(RunLoop, ATransientSubCallFailureIsCountedAndTheRunGoesOn) {
   LoopFixture f(json::array(
       {{{"match", {{"call", 1}}},

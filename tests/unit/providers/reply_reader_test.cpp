@@ -127,6 +127,26 @@ TEST(SseReader, DeepSeekReasoningIsKeptApartFromTheAnswer) {
   EXPECT_EQ(state.answer.usage.cached_tokens, 8);
 }
 
+TEST(SseReader, ANullErrorFieldIsNoErrorAndNothingAfterDoneCounts) {
+  // Serializers that write every field send "error": null on good replies.
+  const auto state = stream<OpenAiReplyReader>(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"74\"},\"finish_reason\":\"stop\"}],"
+      "\"error\":null}\n\ndata: [DONE] \n\ndata: "
+      "{\"choices\":[{\"delta\":{\"content\":\"21\"}}]}\n\n",
+      5);
+  EXPECT_FALSE(state.error);
+  EXPECT_TRUE(state.complete);
+  EXPECT_EQ(state.answer.text, "74");
+}
+
+TEST(SseReader, AVllmErrorObjectIsAnErrorWithItsMessage) {
+  const auto state = stream<OpenAiReplyReader>(
+      "data: {\"object\":\"error\",\"message\":\"boom\",\"code\":400}\n\n", 7);
+  ASSERT_TRUE(state.error);
+  EXPECT_EQ(state.error->message, "boom");
+  EXPECT_EQ(state.error->code, 400);
+}
+
 TEST(SseReader, AStreamCutOffBeforeDoneIsNotComplete) {
   // llama-server killed during a reply: the body simply stops.
   const auto state = stream<OpenAiReplyReader>(
@@ -143,6 +163,14 @@ TEST(NdjsonReader, AnErrorLineInA200StreamIsAnError) {
       4);
   ASSERT_TRUE(state.error);
   EXPECT_NE(state.error->message.find("CUDA error"), std::string::npos);
+}
+
+TEST(NdjsonReader, ANullErrorFieldIsNoError) {
+  const auto state = stream<OllamaReplyReader>(
+      "{\"message\":{\"content\":\"7421\"},\"done\":false,\"error\":null}\n{\"done\":true}\n", 9);
+  EXPECT_FALSE(state.error);
+  EXPECT_TRUE(state.complete);
+  EXPECT_EQ(state.answer.text, "7421");
 }
 
 TEST(NdjsonReader, AStreamWithoutItsDoneLineIsNotComplete) {
