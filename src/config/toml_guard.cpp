@@ -97,10 +97,20 @@ private:
            before == '{' || before == ',' || before == '.';
   }
 
-  // An escape skips the next character, but never a newline (a line-ending backslash), so
-  // the line count stays right.
-  void skip_escaped() {
+  // A backslash in a basic string. toml++ 3.3.0 reads the character after it (and after
+  // any blanks, for a line-ending backslash) with a whitespace test that reaches
+  // `unreachable` on some non-ASCII characters, and no TOML escape is non-ASCII anyway.
+  // Else the escape skips the next character, but never a newline, so the line count holds.
+  std::optional<GuardFinding> escape() {
+    auto next = m_at + 1;
+    while (next < m_text.size() && (m_text[next] == ' ' || m_text[next] == '\t')) ++next;
+    if (next < m_text.size() && static_cast<unsigned char>(m_text[next]) >= 0x80) {
+      return GuardFinding{m_line, "a backslash before a non-ASCII character in a string",
+                          "write the character without the backslash (TOML escapes are \\n, "
+                          "\\t, \\\", \\\\, \\uXXXX and the like)"};
+    }
     if (m_at + 1 < m_text.size() && m_text[m_at + 1] != '\n') ++m_at;
+    return std::nullopt;
   }
 
   std::optional<GuardFinding> step(char c) {
@@ -110,7 +120,7 @@ private:
     case In::comment: break;
     case In::basic:
       if (c == '\\') {
-        skip_escaped();
+        if (auto finding = escape()) return finding;
       } else if (c == '"') {
         m_in = In::code;
       }
@@ -120,7 +130,7 @@ private:
       break;
     case In::multiline_basic:
       if (c == '\\') {
-        skip_escaped();
+        if (auto finding = escape()) return finding;
       } else if (starts(m_text, m_at, three_double)) {
         m_in = In::code;
         m_at += 2;

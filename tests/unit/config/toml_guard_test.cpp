@@ -51,6 +51,9 @@ TEST(TomlGuard, EachToml3Hazard) {
   EXPECT_TRUE(find_parser_hazard("D=4'\xCF\xB4'"));
   EXPECT_TRUE(find_parser_hazard(std::string_view("a = 1\0", 6)));
   EXPECT_EQ(find_parser_hazard("a = \"\xFF\"\n")->message, "not UTF-8 text (a byte 0xFF)");
+  EXPECT_TRUE(find_parser_hazard("s = \"\\\xEF\xB8\xBF\"\n"));             // "\︿"
+  EXPECT_TRUE(find_parser_hazard("s = \"\"\"\\  \xEF\xB8\xBF\n\"\"\"\n")); // continuation
+  EXPECT_FALSE(find_parser_hazard("s = \"caf\xC3\xA9 \\\\ \xC3\xA9\"\n")); // an escaped backslash
 }
 
 TEST(TomlGuard, LineNumbersSurviveLineEndingBackslashes) {

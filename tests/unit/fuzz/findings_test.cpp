@@ -36,10 +36,20 @@ const std::map<std::string, std::string>& expected() {
       // for toml++, which then reaches the same `unreachable` on the character after it.
       {"F9-config-quote-glued-to-a-number.toml", "error: a non-ASCII character outside quotes"},
       {"F9b-config-quote-glued-to-a-date.toml", "error: a non-ASCII character outside quotes"},
+      // And in a string, after a backslash (an escape, or a line-ending backslash's blanks).
+      {"F10-config-backslash-before-non-ascii.toml",
+       "error: a backslash before a non-ASCII character in a string"},
+      {"F10b-config-line-continuation-then-non-ascii.toml",
+       "error: a backslash before a non-ASCII character in a string"},
       // Found by this round's fuzzing: a quote glued to a number or date is no string to
       // toml++, which then reaches the same `unreachable` on the character after it.
       {"F9-config-quote-glued-to-a-number.toml", "error: a non-ASCII character outside quotes"},
       {"F9b-config-quote-glued-to-a-date.toml", "error: a non-ASCII character outside quotes"},
+      // And in a string, after a backslash (an escape, or a line-ending backslash's blanks).
+      {"F10-config-backslash-before-non-ascii.toml",
+       "error: a backslash before a non-ASCII character in a string"},
+      {"F10b-config-line-continuation-then-non-ascii.toml",
+       "error: a backslash before a non-ASCII character in a string"},
       // Nested past the depth limit: not a reply rlm can read.
       {"F4a-ollama-deep-error.bin", "error protocol"},
       {"F4b-ollama-deep-done.bin", "error protocol"},
