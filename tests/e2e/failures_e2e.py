@@ -222,6 +222,17 @@ def sigterm_and_sighup_end_the_run_cleanly(c, source, url, requests):
         expect(not os.path.exists(os.path.join(c.tmp, "run.jsonl.partial")), "the trajectory was left half-written", out, err)
         last = json.loads(open(os.path.join(c.tmp, "run.jsonl")).read().splitlines()[-1])
         expect(last.get("stop_reason") == "cancelled", f"the trajectory's last line: {last}", out, err)
+    # `rlm lua` in a cell that never ends: SIGTERM stops the cell, exit 143.
+    proc = c.start(["lua", "--timeout", "60", "-e", "while true do end"], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+    deadline = time.monotonic() + TIMEOUT  # the worker starts after the handlers are in place
+    while not os.path.exists(f"/proc/{proc.pid}/task/{proc.pid}/children") or \
+            not open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().strip():
+        expect(time.monotonic() < deadline and proc.poll() is None, "rlm lua did not start its worker")
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=TIMEOUT)
+    one_error(proc.returncode, out.decode(), err.decode(), 143, "terminated (SIGTERM)")
 
 
 sigterm_and_sighup_end_the_run_cleanly.script = {
