@@ -81,6 +81,29 @@ TEST(CurlTransport, ReusesTheConnectionForTheNextRequest) {
   EXPECT_EQ(second->new_connections, 0);
 }
 
+TEST(CurlTransport, AReaderThatStopsOrThrowsClosesTheConnectionInsteadOfReusingIt) {
+  testing::FakeProvider server(
+      json{{"default", {{"text", std::string(2000, 'x')}, {"chunks", 20}}}});
+  CurlTransport transport;
+  for (const bool throws : {false, true}) {
+    auto request = post_chat(server.base_url(), true);
+    request.on_data = [&](std::string_view) -> bool {
+      if (throws) throw std::runtime_error("a reader that throws");
+      return false; // a reader that found an error in the stream
+    };
+    const auto stopped = transport.perform(request);
+    ASSERT_FALSE(stopped);
+    if (throws) {
+      EXPECT_THAT(stopped.error().message, HasSubstr("a reader that throws"));
+    }
+    // The half-read connection is never reused: the next request opens a new one and works.
+    const auto next = transport.perform(get(server.base_url() + "/api/version"));
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_EQ(next->status, 200);
+    EXPECT_EQ(next->new_connections, 1) << "throws " << throws;
+  }
+}
+
 TEST(CurlTransport, NothingListeningIsAConnectFailure) {
   CurlTransport transport;
   const auto url = "http://127.0.0.1:" + std::to_string(testing::unused_port()) + "/api/version";
