@@ -99,6 +99,7 @@ public:
     }
     toml::table root;
     try {
+      if (const auto defused = defused_copy(text)) (void)toml::parse(*defused, m_path);
       root = toml::parse(text, m_path);
     } catch (const toml::parse_error& e) {
       const auto line = static_cast<int>(e.source().begin.line);

@@ -62,5 +62,15 @@ TEST(TomlGuard, LineNumbersSurviveLineEndingBackslashes) {
   EXPECT_EQ(found->line, 5);
 }
 
+TEST(TomlGuard, TheDefusedCopyKeepsLengthsAndOnlyChangesTheCharactersTheBugNeeds) {
+  EXPECT_FALSE(defused_copy("plain = \"ascii\"\n"));
+  EXPECT_FALSE(defused_copy("s = \"\xE4\xB8\x80 \xF0\x9F\x98\x80\"\n")); // safe characters
+  const std::string text = "s = \"\xC3\xA9\xEF\xB8\xBF\"\n";             // U+00E9, U+FE3F
+  const auto copy = defused_copy(text);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(copy->size(), text.size());
+  EXPECT_EQ(*copy, "s = \"\xD4\x80\xE4\xB8\x80\"\n");
+}
+
 } // namespace
 } // namespace rlm::config
