@@ -30,7 +30,8 @@ struct GuardFinding {
 std::optional<GuardFinding> find_parser_hazard(std::string_view text);
 
 // The bug behind the non-ASCII hazards is one function: toml++ 3.3.0's whitespace test
-// reaches `unreachable` for the characters U+00A1-U+0499 and U+FBA6-U+FEFE, wherever its
+// reaches `unreachable` for the characters U+00A1-U+0499, U+2C5E-U+3057 (but U+3000) and
+// U+FB26-U+FEFE, wherever its
 // parser applies it (the scan above finds the places fuzzing has found). As a backstop for
 // any other place: `text` with each such character replaced by a harmless one of the same
 // length in bytes and characters (so lines and columns stay true), or nothing when it has

@@ -70,6 +70,9 @@ TEST(TomlGuard, TheDefusedCopyKeepsLengthsAndOnlyChangesTheCharactersTheBugNeeds
   ASSERT_TRUE(copy);
   EXPECT_EQ(copy->size(), text.size());
   EXPECT_EQ(*copy, "s = \"\xD4\x80\xE4\xB8\x80\"\n");
+  // The middle block (U+2C5E-U+3057), but not the ideographic space U+3000 the test knows.
+  EXPECT_TRUE(defused_copy("\xE2\xBB\xBF"));  // U+2EFF
+  EXPECT_FALSE(defused_copy("\xE3\x80\x80")); // U+3000
 }
 
 } // namespace
