@@ -41,8 +41,9 @@ public:
 
   std::optional<GuardFinding> run() {
     for (; m_at < m_text.size(); ++m_at) {
-      if (m_at == m_line_start && m_in == In::code && m_brackets.empty() && header_with_dot()) {
-        return GuardFinding{m_line, "a table header whose key starts with a dot",
+      if (m_at == m_line_start && m_in == In::code && m_brackets.empty() &&
+          header_without_a_name()) {
+        return GuardFinding{m_line, "a table header that does not start with a name",
                             "write the table's name, as in [providers] or [sandbox]"};
       }
       const char c = m_text[m_at];
@@ -73,8 +74,9 @@ private:
     if (m_brackets.empty()) m_key = true; // a new line starts with a key (or a header)
   }
 
-  // Whether the line from here is a table header whose key begins with a dot: `[.`, `[[ .`.
-  bool header_with_dot() const {
+  // Whether the line from here is a table header whose first character is no key's: `[.`,
+  // `[[ ~`, `[#`. toml++ 3.3.0 asserts that it is one (upstream PR #301).
+  bool header_without_a_name() const {
     auto at = m_at;
     const auto skip = [&] {
       while (at < m_text.size() && (m_text[at] == ' ' || m_text[at] == '\t')) ++at;
@@ -84,7 +86,11 @@ private:
     ++at;
     if (at < m_text.size() && m_text[at] == '[') ++at;
     skip();
-    return at < m_text.size() && m_text[at] == '.';
+    if (at >= m_text.size()) return false;
+    const char c = m_text[at];
+    const bool key_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return !key_char && c != '"' && c != '\'' && c != ']';
   }
 
   // Whether a quote here can open a string: in valid TOML a string follows whitespace, `=`,

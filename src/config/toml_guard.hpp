@@ -3,8 +3,8 @@
 // reports it as an ordinary config error:
 //  - a key of tens of thousands of dotted parts overflows the stack (its parser recurses
 //    once per part);
-//  - a table header whose key starts with a dot, `[.`, fails an assertion in parse_key
-//    (upstream PR #301);
+//  - a table header that does not start with a key character, `[.` or `[~`, fails an
+//    assertion in parse_key (upstream PR #301);
 //  - a bare non-ASCII character outside quotes, as in the typo `é = 1`, reaches
 //    `unreachable` (undefined behaviour; upstream issue #190, PR #305). Bare keys are ASCII
 //    in TOML anyway, so such text was never valid.

@@ -44,8 +44,13 @@ TEST(TomlGuard, DeepKeysAreFoundWhereverKeysStand) {
 }
 
 TEST(TomlGuard, EachToml3Hazard) {
-  EXPECT_EQ(find_parser_hazard("[.")->message, "a table header whose key starts with a dot");
-  EXPECT_EQ(find_parser_hazard("[[ .a]]\n")->message, "a table header whose key starts with a dot");
+  EXPECT_EQ(find_parser_hazard("[.")->message, "a table header that does not start with a name");
+  EXPECT_EQ(find_parser_hazard("[[ .a]]\n")->message,
+            "a table header that does not start with a name");
+  for (const auto* header : {"[~", "[[ ~]]", "[#", "[=", "[\n", "[ \t.x]"})
+    EXPECT_TRUE(find_parser_hazard(header)) << header;
+  for (const auto* header : {"[a]", "[ \"a\" ]", "['a']", "[-]", "[1]", "[ ]", "[]", "["})
+    EXPECT_FALSE(find_parser_hazard(header)) << header;
   EXPECT_EQ(find_parser_hazard("name = \"x\"\n\xC3\xA9 = 1\n")->line, 2);
   // A quote glued to a number opens no string for toml++: what follows is bare.
   EXPECT_TRUE(find_parser_hazard("D=4'\xCF\xB4'"));
