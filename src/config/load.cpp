@@ -4,6 +4,7 @@
 #include "rlm/config/load.hpp"
 
 #include "schema.hpp"
+#include "toml_defuse.hpp"
 #include "toml_guard.hpp"
 #include "toml_values.hpp"
 
@@ -97,10 +98,15 @@ public:
       add(Severity::error, hazard->line, "", {hazard->message, hazard->hint});
       return std::move(m_result);
     }
+    std::string too_many;
+    m_defused = defuse(text, &too_many);
+    if (!too_many.empty()) {
+      add(Severity::error, 0, "", {too_many, "quote less exotic text in the config"});
+      return std::move(m_result);
+    }
     toml::table root;
     try {
-      if (const auto defused = defused_copy(text)) (void)toml::parse(*defused, m_path);
-      root = toml::parse(text, m_path);
+      root = toml::parse(m_defused ? std::string_view(m_defused->text) : text, m_path);
     } catch (const toml::parse_error& e) {
       const auto line = static_cast<int>(e.source().begin.line);
       add(Severity::error, line, "",
@@ -108,6 +114,7 @@ public:
            "fix the syntax on this line (TOML reference: toml.io)"});
       return std::move(m_result);
     }
+    if (m_defused) restore_strings(root);
     read_root(root);
     // toml++ visits keys in sorted order; report in the order a reader meets them.
     std::ranges::stable_sort(m_result.diagnostics, {}, &Diagnostic::line);
@@ -115,8 +122,23 @@ public:
   }
 
   void add(Severity severity, int line, std::string key, Problem problem) {
+    if (m_defused) { // keys and messages quote the file: with its own characters
+      key = m_defused->restore(key);
+      problem.message = m_defused->restore(problem.message);
+    }
     m_result.diagnostics.push_back({severity, m_path, line, std::move(key),
                                     std::move(problem.message), std::move(problem.hint)});
+  }
+
+  // Every string value, as the file wrote it (see toml_defuse.hpp).
+  void restore_strings(toml::node& node) {
+    if (auto* text = node.as_string()) {
+      text->get() = m_defused->restore(text->get());
+    } else if (auto* array = node.as_array()) {
+      for (auto& element : *array) restore_strings(element);
+    } else if (auto* table = node.as_table()) {
+      for (auto&& [key, value] : *table) restore_strings(value);
+    }
   }
 
   void record(const std::string& key, int line) {
@@ -323,6 +345,7 @@ private:
                        variable);
   }
 
+  std::optional<Defused> m_defused;
   std::string m_path;
   LoadResult m_result;
 };

@@ -211,46 +211,7 @@ private:
   std::vector<char> m_brackets; // 'h' a table header, '[' an array, '{' an inline table
 };
 
-// The code point of the UTF-8 sequence at `at` (text already checked to be UTF-8-ish) and
-// its length; 0 for a byte that starts no sequence.
-std::pair<char32_t, std::size_t> decode(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t i) {
-    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0U;
-  };
-  const auto lead = byte(at);
-  if (lead >= 0xC2 && lead <= 0xDF) return {((lead & 0x1FU) << 6) | (byte(at + 1) & 0x3FU), 2};
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    return {((lead & 0x0FU) << 12) | ((byte(at + 1) & 0x3FU) << 6) | (byte(at + 2) & 0x3FU), 3};
-  }
-  return {0, 1};
-}
-
-// Worked out from is_non_ascii_horizontal_whitespace's bit mask: the three 1,018-character
-// blocks its switch forgets (0, 11 and 63), less the characters it tests before the switch.
-bool breaks_the_whitespace_test(char32_t c) {
-  return (c >= 0xA1 && c <= 0x499) || (c >= 0x2C5E && c <= 0x3057 && c != 0x3000) ||
-         (c >= 0xFB26 && c <= 0xFEFE);
-}
-
 } // namespace
-
-std::optional<std::string> defused_copy(std::string_view text) {
-  std::optional<std::string> copy;
-  for (std::size_t at = 0; at < text.size();) {
-    if (static_cast<unsigned char>(text[at]) < 0x80) {
-      ++at;
-      continue;
-    }
-    const auto [c, length] = decode(text, at);
-    if (breaks_the_whitespace_test(c)) {
-      if (!copy) copy = std::string(text);
-      // U+0500 and U+4E00: the same byte lengths, and the whitespace test answers "no".
-      copy->replace(at, length, length == 2 ? "\xD4\x80" : "\xE4\xB8\x80");
-    }
-    at += length;
-  }
-  return copy;
-}
 
 std::optional<GuardFinding> find_parser_hazard(std::string_view text) {
   if (auto finding = not_text(text)) return finding;

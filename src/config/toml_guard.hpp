@@ -29,14 +29,4 @@ struct GuardFinding {
 // The first problem in `text` that toml++ must not be given, if any.
 std::optional<GuardFinding> find_parser_hazard(std::string_view text);
 
-// The bug behind the non-ASCII hazards is one function: toml++ 3.3.0's whitespace test
-// reaches `unreachable` for the characters U+00A1-U+0499, U+2C5E-U+3057 (but U+3000) and
-// U+FB26-U+FEFE, wherever its
-// parser applies it (the scan above finds the places fuzzing has found). As a backstop for
-// any other place: `text` with each such character replaced by a harmless one of the same
-// length in bytes and characters (so lines and columns stay true), or nothing when it has
-// none. Parsed first, it fails where the original would and never reaches the bug; a text
-// it accepts holds those characters only where the parser does not test them.
-std::optional<std::string> defused_copy(std::string_view text);
-
 } // namespace rlm::config

@@ -138,6 +138,21 @@ TEST(ConfigErrors, DuplicateKey) {
   EXPECT_THAT(d.message, HasSubstr("max_iterations"));
 }
 
+TEST(ConfigValues, TextWithCharactersToml3CannotTakeIsReadAsWritten) {
+  // é and the CJK compatibility form ︿ reach a bug in toml++ 3.3.0: rlm parses a copy with
+  // stand-ins and swaps them back (toml_defuse.hpp); the values are what the file says.
+  const auto result = parse("[[providers]]\nprovider_type = \"ollama\"\nname = \"caf\xC3\xA9 "
+                            "\xEF\xB8\xBF\"\nmodel = \"m\xC3\xA9\"\nrole = \"root\"\n");
+  ASSERT_FALSE(has_errors(result.diagnostics));
+  ASSERT_EQ(result.config.providers.size(), 1U);
+  EXPECT_EQ(result.config.providers[0].name, "caf\xC3\xA9 \xEF\xB8\xBF");
+  EXPECT_EQ(result.config.providers[0].model, "m\xC3\xA9");
+  // A warning quotes the file's own characters too.
+  const auto warned = parse("\"cl\xC3\xA9\" = 1\n");
+  ASSERT_EQ(warned.diagnostics.size(), 1U);
+  EXPECT_EQ(warned.diagnostics[0].key, "cl\xC3\xA9");
+}
+
 TEST(ConfigErrors, InvalidUtf8) {
   const auto d = only_diagnostic(parse("model = \"\xff\xfe\"\n"));
   EXPECT_EQ(d.severity, k_error);

@@ -1,5 +1,6 @@
 // The pre-scan that keeps toml++ 3.3.0's bugs away: it must find each hazard (deep keys,
 // headers starting with a dot, bare non-ASCII, binary text) and never refuse valid TOML.
+#include "config/toml_defuse.hpp"
 #include "config/toml_guard.hpp"
 
 #include <gtest/gtest.h>
@@ -67,17 +68,23 @@ TEST(TomlGuard, LineNumbersSurviveLineEndingBackslashes) {
   EXPECT_EQ(found->line, 5);
 }
 
-TEST(TomlGuard, TheDefusedCopyKeepsLengthsAndOnlyChangesTheCharactersTheBugNeeds) {
-  EXPECT_FALSE(defused_copy("plain = \"ascii\"\n"));
-  EXPECT_FALSE(defused_copy("s = \"\xE4\xB8\x80 \xF0\x9F\x98\x80\"\n")); // safe characters
-  const std::string text = "s = \"\xC3\xA9\xEF\xB8\xBF\"\n";             // U+00E9, U+FE3F
-  const auto copy = defused_copy(text);
-  ASSERT_TRUE(copy);
-  EXPECT_EQ(copy->size(), text.size());
-  EXPECT_EQ(*copy, "s = \"\xD4\x80\xE4\xB8\x80\"\n");
-  // The middle block (U+2C5E-U+3057), but not the ideographic space U+3000 the test knows.
-  EXPECT_TRUE(defused_copy("\xE2\xBB\xBF"));  // U+2EFF
-  EXPECT_FALSE(defused_copy("\xE3\x80\x80")); // U+3000
+TEST(TomlDefuse, SwapsOnlyTheCharactersTheBugNeedsAndKeepsLengths) {
+  EXPECT_FALSE(defuse("plain = \"ascii\"\n"));
+  EXPECT_FALSE(defuse("s = \"\xE4\xB8\x80 \xF0\x9F\x98\x80 \xE3\x80\x80\"\n"));   // safe ones
+  const std::string text = "s = \"\xC3\xA9\xEF\xB8\xBF\xE2\xBB\xBF \xC3\xA9\"\n"; // é ︿ U+2EFF é
+  const auto defused = defuse(text);
+  ASSERT_TRUE(defused);
+  EXPECT_EQ(defused->text.size(), text.size());
+  EXPECT_EQ(defused->text.find("\xC3\xA9"), std::string::npos);
+  EXPECT_EQ(defused->swaps.size(), 3U); // one stand-in for each different character
+  EXPECT_EQ(defused->restore(defused->text), text);
+}
+
+TEST(TomlDefuse, AStandInIsNeverACharacterTheTextHasAlready) {
+  const std::string text = "a = \"\xD2\x9A\xC3\xA9\"\n"; // U+049A (the first stand-in), é
+  const auto defused = defuse(text);
+  ASSERT_TRUE(defused);
+  EXPECT_EQ(defused->restore(defused->text), text);
 }
 
 } // namespace
