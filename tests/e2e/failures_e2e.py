@@ -303,7 +303,10 @@ def hostile_inputs_end_in_one_clear_line(c, source, url, requests):
             expect(code == 0 or len(error_lines(err)) == 1, f"{name}: {len(error_lines(err))} error lines", out, err)
     for name in sorted(os.listdir(os.path.join(findings, "config"))):
         code, out, err = c.run(["config", "check", os.path.join(findings, "config", name)])
-        one_error(code, out, err, 2, name)
+        if code == 0:  # a valid file that used to reach a toml++ bug: it loads
+            expect(": ok (" in out, f"{name}: exit 0 without ok", out, err)
+        else:
+            one_error(code, out, err, 2, name)
     for name in sorted(os.listdir(os.path.join(findings, "results_file"))):
         code, out, err = c.run(["bench", "report", os.path.join(findings, "results_file", name)])
         one_error(code, out, err, 3, "is not an rlm bench results file")
