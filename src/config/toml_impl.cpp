@@ -1,3 +1,3 @@
 // The one translation unit that compiles toml++'s implementation (TOML_HEADER_ONLY=0).
 #define TOML_IMPLEMENTATION
-#include <toml++/toml.h>
+#include "toml.hpp"

@@ -4,7 +4,7 @@
 
 #include "schema.hpp"
 
-#include <toml++/toml.h>
+#include "toml.hpp"
 
 #include <expected>
 #include <optional>
