@@ -41,29 +41,7 @@ const std::map<std::string, std::string>& expected() {
        "error: a backslash before a non-ASCII character in a string"},
       {"F10b-config-line-continuation-then-non-ascii.toml",
        "error: a backslash before a non-ASCII character in a string"},
-      // And after a value toml++ cannot read: the defused first parse reports it instead.
-      {"F11-config-string-after-an-invalid-value.toml",
-       "error: invalid TOML: Error while parsing decimal integer"},
-      {"F12-config-a-character-of-the-second-block.toml", "error: invalid TOML: "},
-      // With assertions on, the fuzz preset found parse_key's assertion for any non-key start.
-      {"F13-config-header-starting-with-a-tilde.toml",
-       "error: a table header that does not start with a name"},
-      // Valid TOML: a line-ending backslash, then blank lines and the character. toml++ used
-      // to test it (UB); now it never sees it (toml_defuse.hpp), and the file loads.
-      {"F14-config-line-continuation-across-lines-then-non-ascii.toml", "ok: 2 providers"},
-      // An assertion in toml++'s parse_value (the fuzz preset with assertions on): rlm builds
-      // toml++ as a release build does (src/config/toml.hpp), and the error is ordinary.
-      {"F15-config-array-closed-by-a-brace.toml", "error: invalid TOML: "},
-      // Found by this round's fuzzing: a quote glued to a number or date is no string to
-      // toml++, which then reaches the same `unreachable` on the character after it.
-      {"F9-config-quote-glued-to-a-number.toml", "error: a non-ASCII character outside quotes"},
-      {"F9b-config-quote-glued-to-a-date.toml", "error: a non-ASCII character outside quotes"},
-      // And in a string, after a backslash (an escape, or a line-ending backslash's blanks).
-      {"F10-config-backslash-before-non-ascii.toml",
-       "error: a backslash before a non-ASCII character in a string"},
-      {"F10b-config-line-continuation-then-non-ascii.toml",
-       "error: a backslash before a non-ASCII character in a string"},
-      // And after a value toml++ cannot read: the defused first parse reports it instead.
+      // And after a value toml++ cannot read (with stand-ins, toml_defuse.hpp, it is an error).
       {"F11-config-string-after-an-invalid-value.toml",
        "error: invalid TOML: Error while parsing decimal integer"},
       {"F12-config-a-character-of-the-second-block.toml", "error: invalid TOML: "},
