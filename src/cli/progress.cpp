@@ -59,9 +59,7 @@ void Progress::on_sub_call(const loop::SubCallRecord& record) {
   if (record.error_kind == providers::ProviderError::Kind::cancelled) return;
   ++m_sub_calls;
   m_tokens += record.usage.prompt_tokens + record.usage.completion_tokens;
-  const bool stops_the_run =
-      record.error_kind &&
-      providers::repeats_every_call(providers::ProviderError{*record.error_kind, record.error});
+  const bool stops_the_run = record.error_kind && providers::repeats_every_call(*record.error_kind);
   if (!record.error.empty() && !stops_the_run && !m_warned_sub_call && m_style != Style::quiet) {
     // The first failure is shown as it happens; the summary counts them all.
     m_warned_sub_call = true;

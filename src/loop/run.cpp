@@ -159,10 +159,9 @@ NestedRun Run::nested() {
       const auto result = inner.loop();
       if (result.answer) return *result.answer;
       // Its root is the sub role: a sub model that is missing (or a key) stops every run.
-      if (result.stop == StopReason::provider && result.provider_error) {
-        const providers::ProviderError error{*result.provider_error, result.message};
-        if (providers::repeats_every_call(error)) budget.stop(error);
-      }
+      if (result.stop == StopReason::provider && result.provider_error &&
+          providers::repeats_every_call(*result.provider_error))
+        budget.stop({*result.provider_error, result.message});
       return std::unexpected("the nested run ended without an answer: " + result.message);
     } catch (const Fatal& error) {
       return std::unexpected(std::string(error.what()));

@@ -91,7 +91,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
       result = std::move(reply->response.text);
     } else {
       record.error_kind = reply.error().kind;
-      if (providers::repeats_every_call(reply.error())) m_state.stop(reply.error());
+      if (providers::repeats_every_call(reply.error().kind)) m_state.stop(reply.error());
       result = std::unexpected(failure_for_model(reply.error(), prompt.size()));
     }
   }

@@ -105,15 +105,16 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   }
   const auto response = transport.perform(e.request);
   const auto& state = reader.state();
-  const auto refused = [&](const InReplyError& error) {
-    auto out = e.refusal(error.code.value_or(0), error.message, nullptr);
-    return std::unexpected(std::move(out));
+  // What the reader found wrong in the reply, if anything: checked as soon as the transfer
+  // ends (a stream the reader stopped) and again once the whole reply is read.
+  const auto reader_failure = [&]() -> std::optional<ProviderError> {
+    if (state.error) return e.refusal(state.error->code.value_or(0), state.error->message, nullptr);
+    if (!state.malformed.empty())
+      return ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed),
+                           true};
+    return std::nullopt;
   };
-  if (state.error) return refused(*state.error);
-  if (!state.malformed.empty()) {
-    return std::unexpected(
-        ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed), true});
-  }
+  if (auto failure = reader_failure()) return std::unexpected(std::move(*failure));
   if (!response) return std::unexpected(from_failure(response.error(), e.server, e.start_hint));
   if (response->status < 200 || response->status > 299) {
     return std::unexpected(e.refusal(response->status, error_text(response->body), &*response));
@@ -123,11 +124,7 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   } else {
     reader.body(response->body);
   }
-  if (state.error) return refused(*state.error);
-  if (!state.malformed.empty()) {
-    return std::unexpected(
-        ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed), true});
-  }
+  if (auto failure = reader_failure()) return std::unexpected(std::move(*failure));
   if (!state.complete) {
     return std::unexpected(ProviderError{
         Kind::protocol,

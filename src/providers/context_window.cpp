@@ -12,9 +12,6 @@ namespace rlm::providers {
 
 namespace {
 
-// A probe's reply is small; anything larger is not what was asked for.
-constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
-
 std::int64_t characters_of(const std::vector<Message>& messages) {
   std::int64_t characters = 0;
   for (const auto& m : messages)
@@ -48,10 +45,6 @@ void TokenEstimator::observe(const std::vector<Message>& messages,
   double now = m_chars_per_token.load();
   while (seen < now && !m_chars_per_token.compare_exchange_weak(now, std::max(1.0, seen))) {
   }
-}
-
-std::int64_t estimate_tokens(const std::vector<Message>& messages) {
-  return estimate_at(messages, k_chars_per_estimated_token);
 }
 
 std::expected<std::int64_t, ProviderError> fit_answer(std::int64_t estimate, std::int64_t wanted,

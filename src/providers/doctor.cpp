@@ -24,21 +24,11 @@ using Status = Finding::Status;
 
 bool is_ollama(const config::ProviderConfig& p) { return p.type == config::ProviderType::ollama; }
 
-// A probe reads replies from servers it does not trust: a listing is small, and anything
-// odd in it (not JSON, wrong types) is read as absent, never as an exception.
-constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
-
-std::string string_at(const json& object, const char* key) {
-  if (!object.is_object()) return {};
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& array_at(const json& object, const char* key) {
-  static const json empty = json::array();
-  if (!object.is_object()) return empty;
-  const auto it = object.find(key);
-  return it != object.end() && it->is_array() ? *it : empty;
+// A probe reads replies from servers it does not trust: anything odd in a listing (not
+// JSON, wrong types) reads as absent, never as an exception.
+std::string string_at(const json& object, std::string_view key) {
+  const auto* text = json_field::string(object, key);
+  return text != nullptr ? *text : std::string();
 }
 
 std::string how_to_start(const config::ProviderConfig& p) {
@@ -90,7 +80,9 @@ std::string server_failure(const config::ProviderConfig& p, const http::Failure&
 // The names of the models a server lists; Ollama's /api/tags or OpenAI's /models.
 std::vector<std::string> model_names(const json& listing, bool ollama) {
   std::vector<std::string> names;
-  for (const auto& m : array_at(listing, ollama ? "models" : "data")) {
+  static const json none = json::array();
+  const auto* listed = json_field::array(listing, ollama ? "models" : "data");
+  for (const auto& m : listed != nullptr ? *listed : none) {
     const auto name = string_at(m, ollama ? "name" : "id");
     if (!name.empty()) names.push_back(name);
   }

@@ -27,10 +27,10 @@ const char* to_string(ProviderError::Kind kind) {
   return "?";
 }
 
-bool repeats_every_call(const ProviderError& error) {
+bool repeats_every_call(ProviderError::Kind kind) {
   using Kind = ProviderError::Kind;
-  return error.kind == Kind::model_not_found || error.kind == Kind::auth ||
-         error.kind == Kind::balance || error.kind == Kind::bad_request;
+  return kind == Kind::model_not_found || kind == Kind::auth || kind == Kind::balance ||
+         kind == Kind::bad_request;
 }
 
 ProviderError from_failure(const http::Failure& failure, std::string_view base_url,

@@ -160,7 +160,6 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
   OllamaReplyReader reader;
   auto answer = exchange(m_transport, std::move(e), reader);
   if (!answer) return answer;
-  answer->prompt_estimate = estimate;
   answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
   m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {

@@ -172,7 +172,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   auto max_tokens = chat.max_tokens.value_or(m_settings.max_tokens);
   std::optional<std::int64_t> counted; // the prompt's own tokens, counted by the server
   const auto served = window();
-  if (served && estimate * 4 >= *served && served_window() && served_window()->llama_cpp) {
+  if (served && estimate * 4 >= *served && counts_tokens()) {
     // Near the window an estimate is not enough (code, digits and some tokenizers run denser
     // than 3 characters a token): llama.cpp counts exactly, in a millisecond or two.
     counted = count_tokens(chat.messages);
@@ -220,7 +220,6 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   OpenAiReplyReader reader;
   auto answer = exchange(m_transport, std::move(e), reader);
   if (!answer) return answer;
-  answer->prompt_estimate = estimate;
   // With an exact count, fewer tokens read than the text alone holds is a cut, surely.
   answer->prompt_truncated =
       counted ? answer->usage.prompt_tokens > 0 && answer->usage.prompt_tokens < *counted * 9 / 10

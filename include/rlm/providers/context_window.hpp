@@ -24,6 +24,8 @@
 namespace rlm::providers {
 
 inline constexpr double k_chars_per_estimated_token = 3.0;
+// A probe's reply (props, a listing, a token count) is small; anything larger is refused.
+inline constexpr std::uint64_t k_max_probe_bytes = 8ULL << 20;
 inline constexpr std::int64_t k_template_tokens_per_message = 16;
 // The least room for an answer worth sending a request for (or max_tokens, when smaller).
 inline constexpr std::int64_t k_min_answer_tokens = 256;
@@ -41,9 +43,6 @@ public:
 private:
   std::atomic<double> m_chars_per_token{k_chars_per_estimated_token};
 };
-
-// The estimate at the starting rate (for callers without a provider's history).
-std::int64_t estimate_tokens(const std::vector<Message>& messages);
 
 // The max_tokens to send so that a prompt of `estimate` tokens and the answer fit `window`
 // with a margin of a 32nd of it: `wanted`, or less when less is left. A context_overflow

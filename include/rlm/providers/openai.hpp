@@ -33,6 +33,11 @@ public:
   }
 
 private:
+  // Whether the server can count tokens (llama.cpp's /tokenize), as window() found out.
+  bool counts_tokens() {
+    const std::lock_guard lock(m_mutex);
+    return m_served && m_served->llama_cpp;
+  }
   // The tokens of the messages' text as llama.cpp's /tokenize counts them; nothing when the
   // server cannot say.
   std::optional<std::int64_t> count_tokens(const std::vector<Message>& messages);

@@ -39,9 +39,8 @@ struct ChatResponse {
   std::string finish_reason; // "stop", "length", ...
   Usage usage;
   double seconds = 0;
-  std::int64_t max_tokens = 0;      // the completion limit that was sent (after fitting the window)
-  bool prompt_truncated = false;    // the server read far fewer prompt tokens than were sent
-  std::int64_t prompt_estimate = 0; // rlm's estimate of the prompt's tokens
+  std::int64_t max_tokens = 0;   // the completion limit that was sent (after fitting the window)
+  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
 
   // The answer stopped before its end: at max_tokens, or by the server's content filter.
   bool cut_short() const { return finish_reason == "length" || finish_reason == "content_filter"; }
@@ -79,7 +78,7 @@ struct ProviderError {
 
 // Failures that will repeat on every call to this provider until the user changes
 // something: a missing model, a key, the balance, a request the server refuses.
-bool repeats_every_call(const ProviderError& error);
+bool repeats_every_call(ProviderError::Kind kind);
 
 class Provider {
 public:

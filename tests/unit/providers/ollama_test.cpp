@@ -72,7 +72,7 @@ TEST(Ollama, SendsTruncateFalseAndSizesNumCtxWithinTheModelsWindow) {
   EXPECT_EQ(body["truncate"], false);
   EXPECT_EQ(body["options"]["num_predict"], 512);
   const auto num_ctx = body["options"]["num_ctx"].get<std::int64_t>();
-  EXPECT_GE(num_ctx, estimate_tokens(ask(std::string(6000, 'x')).messages) + 512);
+  EXPECT_GE(num_ctx, TokenEstimator().estimate(ask(std::string(6000, 'x')).messages) + 512);
   EXPECT_LE(num_ctx, 8192);
   EXPECT_EQ(num_ctx % 1024, 0);
 }
