@@ -103,10 +103,9 @@ private:
            before == '{' || before == ',' || before == '.';
   }
 
-  // A backslash in a basic string. toml++ 3.3.0 reads the character after it (and after
-  // any blanks, for a line-ending backslash) with a whitespace test that reaches
-  // `unreachable` on some non-ASCII characters, and no TOML escape is non-ASCII anyway.
-  // Else the escape skips the next character, but never a newline, so the line count holds.
+  // A backslash in a basic string: before a non-ASCII character (after any blanks, for a
+  // line-ending backslash) it is no TOML escape, said plainly. Else the escape skips the
+  // next character, but never a newline, so the line count holds.
   std::optional<GuardFinding> escape() {
     auto next = m_at + 1;
     while (next < m_text.size() && (m_text[next] == ' ' || m_text[next] == '\t')) ++next;

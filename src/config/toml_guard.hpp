@@ -5,9 +5,10 @@
 //    once per part);
 //  - a table header that does not start with a key character, `[.` or `[~`, fails an
 //    assertion in parse_key (upstream PR #301);
-//  - a bare non-ASCII character outside quotes, as in the typo `é = 1`, reaches
-//    `unreachable` (undefined behaviour; upstream issue #190, PR #305). Bare keys are ASCII
-//    in TOML anyway, so such text was never valid.
+//  - a non-ASCII character where toml++ tests for whitespace reaches `unreachable`
+//    (upstream issue #190, PR #305). toml_defuse.hpp is what makes that safe everywhere;
+//    this scan only names the common cases plainly: a bare non-ASCII character (the typo
+//    `é = 1`; bare keys are ASCII), and a backslash before one in a string (no escape is).
 // The scan knows TOML's strings (basic with escapes, literal, and both multi-line forms)
 // and comments, so text inside them is never mistaken for keys.
 #pragma once
