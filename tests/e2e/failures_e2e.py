@@ -8,7 +8,6 @@ with exit 0. The model is scripted: this proves the machinery, not a model's acc
     failures_e2e.py --rlm build/ci/rlm --source-dir . [CASE ...]
 """
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -22,30 +21,11 @@ TIMEOUT = 60
 DOC = "".join(f"2026-11-{i % 28 + 1:02d} service=api request={i} status=200 ok\n" for i in range(400))
 
 
-@contextlib.contextmanager
 def fake(source, tmp, script):
-    path = os.path.join(tmp, "script.json")
-    with open(path, "w") as f:
-        f.write(json.dumps(script).replace("@TMP@", tmp))
-    port_path = os.path.join(tmp, "port")
-    log = os.path.join(tmp, "requests.jsonl")
-    proc = subprocess.Popen([sys.executable, os.path.join(source, "tests/fake_provider/fake_provider.py"),
-                             "--script", path, "--port-file", port_path, "--log", log,
-                             "--max-seconds", str(TIMEOUT + 30)])
-    try:
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_path):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the fake provider did not start")
-            time.sleep(0.01)
-
-        def requests():
-            with open(log) as f:
-                return [json.loads(line) for line in f if line.strip()]
-        yield "http://127.0.0.1:" + open(port_path).read().strip(), requests
-    finally:
-        proc.kill()
-        proc.wait()
+    """The golden tests' fake provider, with @TMP@ in the script naming the case's folder."""
+    sys.path.insert(0, os.path.join(source, "tests", "golden"))
+    from run_golden import fake_provider
+    return fake_provider(json.loads(json.dumps(script).replace("@TMP@", tmp)), source, tmp)
 
 
 def config(url, root="root-m", sub=None, kind="openai", extra="", root_extra=""):
