@@ -223,7 +223,10 @@ RunResult Run::loop() {
     auto reply = ask_root(messages);
     // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
     // which the user chose, hands that guess on, saying so).
-    if (!reply) return finish(root_failed(result, reply.error()));
+    if (!reply) {
+      result.iterations = turn - 1; // the turns that were had: this one never began
+      return finish(root_failed(result, reply.error()));
+    }
     take_reply(record, *reply);
     messages.push_back({"assistant", reply->response.text});
     if (reply->response.cut_short()) {
