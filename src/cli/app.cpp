@@ -42,7 +42,8 @@ Examples:
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
 Exit codes: 0 ok, 1 internal error, 2 usage or config, 3 input, 4 provider, 5 limit,
-            6 script error, 7 output failed, 130 interrupted. Details: docs/cli.md)";
+            6 script error, 7 output failed, 130 interrupted (143 SIGTERM, 129 SIGHUP).
+            Details: docs/cli.md)";
 
 // Prints a Fatal as one line per message line, the hint joined to the last one.
 void print_fatal(const Fatal& error) {

@@ -136,15 +136,17 @@ std::string summary_line(const loop::RunResult& result) {
   const bool answered = result.stop == loop::StopReason::final_answer ||
                         result.stop == loop::StopReason::max_iterations;
   if (result.mode == "bypass") {
-    return answered ? fmt::format("answered directly (bypass) in {:.1f} s", result.seconds)
-                    : fmt::format("stopped after {:.1f} s: the direct call got no answer",
-                                  result.seconds);
+    if (!answered)
+      return fmt::format("stopped after {:.1f} s: the direct call got no answer", result.seconds);
+    return fmt::format("answered directly (bypass) in {:.1f} s{}", result.seconds,
+                       result.answer_cut_short ? ", cut short" : "");
   }
   std::string line =
       fmt::format("{} in {:.1f} s: {} turn{}, {} sub-call{}", answered ? "done" : "stopped",
                   result.seconds, result.iterations, result.iterations == 1 ? "" : "s",
                   result.sub_calls, result.sub_calls == 1 ? "" : "s");
   if (result.sub_calls_failed > 0) line += fmt::format(" ({} failed)", result.sub_calls_failed);
+  if (answered && result.answer_cut_short) line += "; the answer was cut short";
   return line;
 }
 
@@ -271,8 +273,9 @@ Examples:
   rlm ask -c a.txt -c b.txt --json "Do the two contracts disagree on the notice period?"
   rlm ask --trajectory run.jsonl --max-iterations 10 -c report.txt "Summarise the findings"
 The answer goes to stdout; progress and logs to stderr. Exit codes: 0 answered, 2 usage or
-config, 3 unusable input, 4 provider failed, 5 limit (the model's code failed too often),
-130 interrupted (143 on SIGTERM, 129 on SIGHUP). Details: docs/cli.md)");
+config, 3 unusable input, 4 provider failed (nothing is printed), 5 limit (the model's code
+failed too often, or the answer printed stopped at max_tokens), 130 interrupted (143 on
+SIGTERM, 129 on SIGHUP). Details: docs/cli.md)");
   commands.push_back({ask, [o, &context] { return run_ask(*o, context); }});
 }
 

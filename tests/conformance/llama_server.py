@@ -115,8 +115,10 @@ def a_small_window_is_known_before_sending(rlm):
                "a prompt over the window is one clear error", code, out, err)
         rlm.file("small.txt", "The code is 7421.")
         code, out, err = rlm.run(["ask", "-c", "small.txt", "What is the code?"])
-        expect(code == 0 and out.strip() != "", "a short question is answered (noise, from random weights)",
-               code, out, err)
+        # This model never stops: it writes noise up to the clamped max_tokens, so the answer
+        # is printed but cut short (exit 5), and never hits "context shift is disabled".
+        expect(code == 5 and out.strip() != "" and "cut short" in err,
+               "a cut answer is printed with exit 5", code, out, err)
         expect("context shift" not in err, "max_tokens was clamped to the window", code, out, err)
 
 

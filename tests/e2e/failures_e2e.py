@@ -341,6 +341,8 @@ def a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer(c, source, url, r
         code, out, err = c.run(quiet + ["ask", "-c", "small.txt", "q"])
         one_error(code, out, err, 5, "stopped at max_tokens", "cut short")
         expect(out == "7421 is the co\n", "the cut answer", out, err)
+        expect(quiet or "answered directly (bypass) in" in err and ", cut short" in err,
+               "the summary does not say the answer was cut", out, err)
 
 
 a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer.script = {"replies": [
