@@ -174,6 +174,10 @@ private:
     return std::nullopt;
   }
 
+  bool opens_array_of_tables() const {
+    return m_brackets.size() == 1 && m_brackets.back() == 'h' && m_text[m_at - 1] == '[';
+  }
+
   // Keys and values: brackets, `=`, `,` and the dots of keys.
   void structure(char c) {
     switch (c) {
@@ -182,8 +186,9 @@ private:
       break;
     case '=': m_key = false; break;
     case '[':
-      // Where a key stands, at the top, a table header (its name is a key); else an array.
-      m_brackets.push_back(m_key && m_brackets.empty() ? 'h' : '[');
+      // Where a key stands, at the top, a table header (its name is a key), and the second
+      // bracket of an array-of-tables header `[[` too; else an array.
+      m_brackets.push_back((m_key && m_brackets.empty()) || opens_array_of_tables() ? 'h' : '[');
       if (m_brackets.back() == '[') m_key = false;
       break;
     case '{':

@@ -36,6 +36,10 @@ TEST(TomlGuard, DeepKeysAreFoundWhereverKeysStand) {
   EXPECT_TRUE(find_parser_hazard(repeated("a", 70, ".") + " = 1\n"));
   EXPECT_TRUE(find_parser_hazard(repeated("1", 70, ".") + " = 1\n")); // numeric parts
   EXPECT_TRUE(find_parser_hazard("[" + repeated("a", 70, ".") + "]\n"));
+  EXPECT_TRUE(find_parser_hazard("[[" + repeated("a", 70, ".") + "]]\n")); // array of tables
+  EXPECT_TRUE(
+      find_parser_hazard("[ [" + repeated("a", 70, ".") + "]]\n")); // no name after the first [
+  EXPECT_FALSE(find_parser_hazard("[[" + repeated("a", 60, ".") + "]]\nx = [[1.5, 2.5]]\n"));
   EXPECT_TRUE(find_parser_hazard("x = { " + repeated("a", 70, ".") + " = 1 }\n"));
   EXPECT_TRUE(find_parser_hazard("x = { y = 1, " + repeated("a", 70, ".") + " = 1 }\n"));
   // An escaped quote does not end a string early and hide the dots after it.
