@@ -1,11 +1,14 @@
-// The unit tests' main: like gtest_main, except that a Lua session started by a test runs
-// its worker by executing this binary again, so it must be able to act as the worker.
-#include "rlm/lua/worker.hpp"
+// The unit tests' main: GoogleTest's, except that this binary refuses to be a Lua worker.
+// A test that starts a lua::Session runs a worker process, so it belongs in
+// tests/integration/; here the session sees its worker exit at once and the test fails.
+#include "lua/protocol.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 int main(int argc, char** argv) {
-  if (const int code = rlm::lua::run_worker_if_requested(argc, argv); code >= 0) return code;
+  if (argc >= 2 && std::strcmp(argv[1], rlm::lua::protocol::k_worker_flag) == 0) return 70;
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -1,6 +1,5 @@
 // The loop against the fake server: Ctrl-C stops a waiting model call and a running cell.
 #include "fake_provider.hpp"
-#include "loop/sub_calls.hpp"
 #include "rlm/http/curl_transport.hpp"
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/factory.hpp"
@@ -158,21 +157,6 @@ TEST(RunLoop, ASubCallPromptTooLargeForTheSubModelTellsTheModelHowToSplit) {
       feedback = r["body"]["messages"].back()["content"];
   }
   EXPECT_NE(feedback.find("split the text into pieces of at most"), std::string::npos) << feedback;
-}
-
-TEST(SubCallBudget, GrantsNoMoreThanTheLimitAcrossThreads) {
-  SubCallState budget;
-  budget.limit = 100;
-  std::atomic<std::int64_t> granted{0};
-  {
-    std::vector<std::jthread> threads;
-    for (int t = 0; t < 8; ++t)
-      threads.emplace_back([&] {
-        for (int i = 0; i < 50; ++i) granted += budget.take(3);
-      });
-  }
-  EXPECT_EQ(granted, 100);
-  EXPECT_EQ(budget.left(), 0);
 }
 
 } // namespace
