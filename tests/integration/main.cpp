@@ -1,5 +1,5 @@
-// The unit tests' main: like gtest_main, except that a Lua session started by a test runs
-// its worker by executing this binary again, so it must be able to act as the worker.
+// The integration tests' main: like gtest_main, except that a Lua session started by a test
+// runs its worker by executing this binary again, so it must be able to act as the worker.
 #include "rlm/lua/worker.hpp"
 
 #include <gtest/gtest.h>
