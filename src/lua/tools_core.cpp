@@ -138,6 +138,53 @@ int set_final_from(lua_State* L, int index, const char* how) {
   return 0;
 }
 
+// The prompts of the table at 1, checked, into `prompts` (the sandbox's); raises on the
+// first that is not a non-empty string or takes the batch over its limits.
+void gather_prompts(lua_State* L, std::vector<std::string>& prompts) {
+  prompts.clear();
+  std::size_t total = 0;
+  const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
+  if (count > k_max_batch_prompts) {
+    luaL_error(L,
+               "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
+               "merge pieces into fewer, larger prompts",
+               static_cast<int>(std::min<lua_Integer>(count, INT32_MAX)));
+  }
+  for (lua_Integer i = 1; i <= count; ++i) {
+    lua_rawgeti(L, 1, i);
+    std::size_t size = 0;
+    const char* prompt = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
+    if (prompt == nullptr) {
+      luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
+                 static_cast<int>(i), luaL_typename(L, -1));
+    }
+    total += size;
+    if (size == 0 || size > k_max_prompt_bytes || total > k_max_batch_bytes) {
+      prompts.clear();
+      if (size == 0) luaL_error(L, "llm_query_batched: prompt %d is empty", static_cast<int>(i));
+      luaL_error(L,
+                 "llm_query_batched: prompt %d takes the batch over the limit (4 MB a prompt, "
+                 "8 MB a batch); send smaller slices or fewer at once",
+                 static_cast<int>(i));
+    }
+    prompts.emplace_back(prompt, size);
+    lua_pop(L, 1);
+  }
+}
+
+// The answers as a table: the text, or "error: ..." in a failed prompt's slot.
+void push_answers(lua_State* L, const std::vector<QueryResult>& results) {
+  lua_createtable(L, static_cast<int>(results.size()), 0);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i]) {
+      lua_pushlstring(L, results[i]->data(), results[i]->size());
+    } else {
+      lua_pushfstring(L, "error: %s", results[i].error().c_str());
+    }
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+}
+
 } // namespace
 
 namespace tools {
@@ -195,51 +242,9 @@ int llm_query_batched(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& sandbox = Sandbox::of(L);
   sandbox.check_deadline(L);
-  auto& prompts = sandbox.prompts();
-  prompts.clear();
-  std::size_t total = 0;
-  const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
-  if (count > k_max_batch_prompts) {
-    return luaL_error(L,
-                      "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
-                      "merge pieces into fewer, larger prompts",
-                      static_cast<int>(std::min<lua_Integer>(count, INT32_MAX)));
-  }
-  for (lua_Integer i = 1; i <= count; ++i) {
-    lua_rawgeti(L, 1, i);
-    std::size_t size = 0;
-    const char* prompt = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
-    if (prompt == nullptr) {
-      return luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
-                        static_cast<int>(i), luaL_typename(L, -1));
-    }
-    if (size == 0) {
-      prompts.clear();
-      return luaL_error(L, "llm_query_batched: prompt %d is empty", static_cast<int>(i));
-    }
-    total += size;
-    if (size > k_max_prompt_bytes || total > k_max_batch_bytes) {
-      prompts.clear();
-      return luaL_error(
-          L,
-          "llm_query_batched: prompt %d takes the batch over the limit (4 MB a prompt, "
-          "8 MB a batch); send smaller slices or fewer at once",
-          static_cast<int>(i));
-    }
-    prompts.emplace_back(prompt, size);
-    lua_pop(L, 1);
-  }
+  gather_prompts(L, sandbox.prompts());
   sandbox.query_host();
-  lua_createtable(L, static_cast<int>(count), 0);
-  const auto& results = sandbox.query_results();
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (results[i]) {
-      lua_pushlstring(L, results[i]->data(), results[i]->size());
-    } else {
-      lua_pushfstring(L, "error: %s", results[i].error().c_str());
-    }
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
+  push_answers(L, sandbox.query_results());
   return 1;
 }
 

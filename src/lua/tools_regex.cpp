@@ -119,6 +119,34 @@ std::size_t start_position(lua_State* L, int index, Subject s) {
   return static_cast<std::size_t>(init - 1);
 }
 
+// What one rewrite adds: its literal bytes plus, for each \N, the size of group N. Known
+// before building it, so one huge rewrite cannot allocate past the limit.
+struct RewriteCost {
+  std::array<std::size_t, 10> uses{};
+  std::size_t literal = 0;
+
+  std::size_t added(const Groups& groups) const {
+    std::size_t bytes = literal;
+    for (std::size_t g = 0; g < uses.size(); ++g) bytes += uses[g] * groups[g].size();
+    return bytes;
+  }
+};
+static_assert(std::is_trivially_destructible_v<RewriteCost>);
+
+RewriteCost rewrite_cost(const re2::StringPiece& rewrite) {
+  RewriteCost cost;
+  for (std::size_t i = 0; i < rewrite.size(); ++i) {
+    if (rewrite[i] == '\\' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' &&
+        rewrite[i + 1] <= '9') {
+      ++cost.uses[static_cast<std::size_t>(rewrite[++i] - '0')];
+    } else {
+      if (rewrite[i] == '\\' && i + 1 < rewrite.size()) ++i; // an escaped character
+      ++cost.literal;
+    }
+  }
+  return cost;
+}
+
 } // namespace
 
 namespace tools {
@@ -233,27 +261,13 @@ int re_replace(lua_State* L) {
   }
   out.clear();
   const auto limit = static_cast<std::size_t>(sandbox.limits().memory_limit_bytes) / 2;
-  // What one rewrite adds: its literal bytes plus, for each \N, the size of group N. Known
-  // before building it, so one huge rewrite cannot allocate past the limit.
-  std::array<std::size_t, 10> uses{};
-  std::size_t literal = 0;
-  for (std::size_t i = 0; i < rewrite.size(); ++i) {
-    if (rewrite[i] == '\\' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' &&
-        rewrite[i + 1] <= '9') {
-      ++uses[static_cast<std::size_t>(rewrite[++i] - '0')];
-    } else {
-      if (rewrite[i] == '\\' && i + 1 < rewrite.size()) ++i; // an escaped character
-      ++literal;
-    }
-  }
+  const auto cost = rewrite_cost(rewrite);
   Groups groups;
   lua_Integer replaced = 0;
   std::size_t copied_to = 0;
   for (std::size_t at = 0; replaced < max && next_match(re, s, at, groups); ++replaced) {
     const auto begin = offset_of(s, groups[0]);
-    std::size_t added = literal;
-    for (std::size_t g = 0; g < uses.size(); ++g) added += uses[g] * groups[g].size();
-    if (out.size() + (begin - copied_to) + added > limit) {
+    if (out.size() + (begin - copied_to) + cost.added(groups) > limit) {
       out = {};
       return luaL_error(L, "re.replace: the result would be over %d MB (half the memory limit)",
                         static_cast<int>(limit >> 20));
