@@ -156,5 +156,14 @@ TEST(LuaServedGlobals, EnvironmentTricksStillSeeOrMissTheDocumentHonestly) {
   EXPECT_EQ(f.out("print(load('return context', 'c', 't', {})())"), "nil\n");
 }
 
+TEST(LuaServedGlobals, ReadingWhileTraversingGlobalsIsNoError) {
+  // The first read adds the cached copy to _G: a traversal under way must survive it.
+  SandboxFixture f({"doc"});
+  const auto result = f.sandbox.run("for i = 1, 200 do _G['g' .. i] = i end "
+                                    "local n = 0 for k in pairs(_G) do n = n + #context end");
+  EXPECT_FALSE(result.error) << result.error->message;
+  EXPECT_TRUE(result.read_document);
+}
+
 } // namespace
 } // namespace rlm::lua
