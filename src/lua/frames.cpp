@@ -86,7 +86,8 @@ json to_json(const CellResult& r) {
             {"seconds", r.seconds},
             {"memory_bytes", r.memory_bytes},
             {"peak_memory_bytes", r.peak_memory_bytes},
-            {"sub_calls", r.sub_calls}};
+            {"sub_calls", r.sub_calls},
+            {"read_document", r.read_document}};
   if (r.error) j["error"] = {{"kind", to_string(r.error->kind)}, {"message", r.error->message}};
   if (r.final_answer) j["final"] = *r.final_answer;
   return j;
@@ -100,6 +101,7 @@ CellResult result_from(const json& frame) {
   r.memory_bytes = count(frame, "memory_bytes");
   r.peak_memory_bytes = count(frame, "peak_memory_bytes");
   r.sub_calls = count(frame, "sub_calls");
+  r.read_document = json_field::boolean(frame, "read_document").value_or(false);
   if (const auto* final_answer = json_field::string(frame, "final")) r.final_answer = *final_answer;
   if (const auto* error = json_field::any(frame, "error")) {
     const auto* message = json_field::string(*error, "message");

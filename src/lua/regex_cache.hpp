@@ -12,9 +12,11 @@ namespace rlm::lua {
 
 class RegexCache {
 public:
-  // The compiled `pattern`, or nullptr with `error` set to RE2's explanation. With
+  // The compiled `pattern`, or nullptr with error() set to RE2's explanation. With
   // `multi_line`, ^ and $ match at every line's start and end, as in grep.
-  const re2::RE2* get(std::string_view pattern, std::string& error, bool multi_line = false);
+  const re2::RE2* get(std::string_view pattern, bool multi_line = false);
+  // Why the last get() gave nullptr.
+  const std::string& error() const { return m_error; }
 
 private:
   // RE2 keeps each pattern's program and DFA cache outside Lua's allocator: at most
@@ -23,6 +25,7 @@ private:
   static constexpr std::int64_t k_max_mem = 8 << 20;
   static constexpr std::size_t k_max_pattern_bytes = 32 << 10;
   std::map<std::string, std::unique_ptr<re2::RE2>, std::less<>> m_compiled;
+  std::string m_error;
 };
 
 } // namespace rlm::lua

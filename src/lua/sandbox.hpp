@@ -13,24 +13,30 @@
 //    handlers are skipped, so user code cannot swallow the stop;
 //  - setmetatable refuses __gc (finalizers run with hooks off), the string metatable is
 //    hidden, string.rep and table.move refuse sizes that would run for hours.
-// What cannot be stopped in-process (a C function that never returns, a VM crash) is the
-// job of the parent: it kills this process at the hard deadline (session.cpp).
+// The parts: run_guard (allocator, hook, alarm, stop), stdlib_wrappers (the libraries and
+// their wrappers), tool_registry (the tools), reserved_globals (putting back what a cell
+// replaced), document_access (whether a cell read the document); this file loads the
+// documents and runs cells. What cannot be stopped in-process (a C function that never
+// returns, a VM crash) is the job of the parent: it kills this process at the hard deadline
+// (session.cpp).
 #pragma once
+
+#include "document_access.hpp"
+#include "run_guard.hpp"
 
 #include "rlm/lua/cell_result.hpp"
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 struct lua_State;
-struct lua_Debug;
 
 namespace rlm::lua {
 
@@ -60,78 +66,61 @@ public:
   // Runs one cell. Never throws for anything the code does.
   CellResult run(std::string_view code);
 
-  std::uint64_t memory_in_use() const { return m_used; }
+  std::uint64_t memory_in_use() const { return m_guard.used(); }
 
   // --- for the tool functions (tools_*.cpp), which reach the sandbox from a lua_State ---
+  // Their buffers are members, so Lua-facing C functions keep no heap-owning locals across
+  // Lua API calls, which may longjmp on an error (raise.hpp).
   static Sandbox& of(lua_State* L);
-  const Limits& limits() const { return m_limits; }
+  const Limits& limits() const { return m_guard.limits(); }
+  RunGuard& guard() { return m_guard; }
+  DocumentAccess& document_access() { return m_access; }
   std::string_view context() const { return m_context; }
   // Line starts of `context`, built on first use and counted against the memory limit
   // (8 bytes a line); raises a memory stop when they do not fit.
   const std::vector<std::uint64_t>& line_starts(lua_State* L);
   RegexCache& regex_cache() { return *m_regex; }
-  // Scratch buffers owned here, so Lua-facing C functions keep no heap-owning locals
-  // across Lua API calls (which may longjmp on an error).
-  std::string& scratch() { return m_scratch; }
   std::vector<std::string>& prompts() { return m_prompts; }
   std::vector<QueryResult>& query_results() { return m_query_results; }
+  std::string& answer_buffer() { return m_answer; }          // FINAL's text as it is written
+  std::vector<const void*>& open_tables() { return m_open; } // tables FINAL is writing
+  std::string& rewrite_buffer() { return m_rewrite; }        // re.replace's result
+  std::string& restored_names() { return m_restored_names; } // what the restore put back
   // Asks the host; the time spent waiting does not count against the cell's limit.
   void query_host();
   void append_output(std::string_view text);
   void set_final(std::string answer) { m_final = std::move(answer); }
-  // True once the cell must stop (time or memory); our pcall wrappers re-raise then.
-  bool stopping() const { return m_stop != Stop::none; }
   // For C loops that may run long: raises the stop when the deadline has passed.
-  void check_deadline(lua_State* L);
-  // After a protected call failed with `status` and the error value on top: if it was Lua
-  // running out of memory (after its emergency collection), the cell must stop.
-  void note_failure(lua_State* L, int status);
+  void check_deadline(lua_State* L) { m_guard.check_deadline(L); }
 
 private:
-  enum class Stop { none, timeout, memory };
-
-  static void* allocate(void* self, void* block, std::size_t old_size, std::size_t new_size);
   void push_documents(lua_State* L);
-  // Remembers rlm's tools and the document variables, so each cell starts with them intact.
-  void snapshot_tools(lua_State* L);
-  // Puts back whatever an earlier cell replaced; names what it restored in m_scratch.
-  static int restore_tools(lua_State* L);
-  static void on_hook(lua_State* L, lua_Debug* ar);
-  static void on_alarm(int signal);
-  void open_libraries();
+  std::uint64_t push_document_table(lua_State* L); // returns the characters in all
+  void push_counts(lua_State* L, std::uint64_t characters);
+  void begin_cell();
+  void run_code(std::string_view code, CellResult& result);
   void finish_error(int status, CellResult& result);
-  void arm_alarm(); // (re)starts the alarm for the current deadline; no-op without `alarm`
-  void disarm_alarm();
+  CellResult collect(CellResult result, double seconds);
 
-  Limits m_limits;
+  RunGuard m_guard; // before m_state: its allocator
   Host& m_host;
-  bool m_alarm = false;
-  std::uint64_t m_used = 0;
-  std::uint64_t m_peak = 0;
   lua_State* m_state = nullptr;
   std::unique_ptr<RegexCache> m_regex;
-  std::chrono::steady_clock::time_point m_deadline;
-  Stop m_stop = Stop::none;
-  bool m_refused = false;                  // the allocator refused a block during this cell
+  DocumentAccess m_access;
   std::span<const DocumentText> m_loading; // during load_documents only
+  std::string_view m_joined;               // during load_documents only: `context`'s text
   std::string_view m_context; // the `context` string's bytes, kept alive by the registry
   std::vector<std::uint64_t> m_line_starts;
   std::string m_output;
   std::uint64_t m_output_dropped = 0;
   std::optional<std::string> m_final;
   std::uint64_t m_sub_calls = 0;
-  std::string m_scratch;
+  std::string m_restored_names;
+  std::string m_answer;
+  std::vector<const void*> m_open;
+  std::string m_rewrite;
   std::vector<std::string> m_prompts;
   std::vector<QueryResult> m_query_results;
 };
-
-// Registers each group of tools into the global table (tools_*.cpp).
-void register_core_tools(lua_State* L);  // FINAL, FINAL_VAR, llm_query, llm_query_batched, print
-void register_text_tools(lua_State* L);  // line, lines, slice, chunk, chunk_lines, grep
-void register_regex_tools(lua_State* L); // the `re` table
-
-// Pushes a string with `message` cut to the cell's max_error_bytes and raises it. Call only
-// when no C++ object with a destructor is alive in the calling frame.
-[[noreturn]] void raise_error(lua_State* L, std::string_view message);
 
 } // namespace rlm::lua

@@ -1,14 +1,18 @@
 // The tools that connect the REPL to the run: print, FINAL, FINAL_VAR, llm_query and
 // llm_query_batched. Values are read with raw access only, so a hostile metatable on _G or
 // on a table cannot run code while rlm reads an answer.
+#include "raise.hpp"
 #include "sandbox.hpp"
+
+#include "rlm/lua/tool_registry.hpp"
 
 #include <lua.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
+#include <type_traits>
+#include <vector>
 
 namespace rlm::lua {
 
@@ -24,20 +28,6 @@ constexpr std::size_t k_max_batch_bytes = 8 << 20;
 constexpr lua_Integer k_max_batch_prompts = 1000;
 constexpr int k_max_render_depth = 4;
 
-int tool_print(lua_State* L) {
-  auto& sandbox = Sandbox::of(L);
-  const int n = lua_gettop(L);
-  for (int i = 1; i <= n; ++i) {
-    std::size_t size = 0;
-    const char* text = luaL_tolstring(L, i, &size); // may run __tostring: Lua code, hooked
-    if (i > 1) sandbox.append_output("\t");
-    sandbox.append_output(std::string_view(text, size));
-    lua_pop(L, 1);
-  }
-  sandbox.append_output("\n");
-  return 0;
-}
-
 std::string render_number(lua_State* L, int index) {
   if (lua_isinteger(L, index) != 0) return std::to_string(lua_tointeger(L, index));
   const double value = lua_tonumber(L, index);
@@ -52,7 +42,10 @@ std::string render_number(lua_State* L, int index) {
 // Never calls a metamethod.
 class Renderer {
 public:
-  Renderer(lua_State* L, std::string& out) : m_L(L), m_out(out) {}
+  Renderer(lua_State* L, std::string& out, std::vector<const void*>& open)
+      : m_L(L), m_out(out), m_open(open) {
+    m_open.clear();
+  }
 
   void value(int index, int depth) {
     if (full()) return;
@@ -123,19 +116,21 @@ private:
 
   lua_State* m_L;
   std::string& m_out;
-  std::vector<const void*> m_open; // tables being written, to cut cycles
+  std::vector<const void*>& m_open; // tables being written, to cut cycles (the sandbox's)
 };
+// Alive while Lua API calls run (raise.hpp): it must own nothing.
+static_assert(std::is_trivially_destructible_v<Renderer>);
 
 // Converts the value at `index` into the answer. Runs inside a protected call (it may
-// allocate), with the rendered text in the sandbox's scratch buffer.
+// allocate), with the rendered text in the sandbox's answer buffer.
 int set_final_from(lua_State* L, int index, const char* how) {
   if (lua_isnoneornil(L, index)) {
     return luaL_error(L, "%s needs a value: FINAL(answer) or FINAL_VAR(\"name\")", how);
   }
   auto& sandbox = Sandbox::of(L);
-  auto& text = sandbox.scratch();
+  auto& text = sandbox.answer_buffer();
   text.clear();
-  Renderer renderer(L, text);
+  Renderer renderer(L, text, sandbox.open_tables());
   renderer.value(index, 0);
   if (renderer.full()) text += "\n[answer cut at 1 MB]";
   sandbox.set_final(std::move(text));
@@ -143,20 +138,86 @@ int set_final_from(lua_State* L, int index, const char* how) {
   return 0;
 }
 
-int tool_final(lua_State* L) { return set_final_from(L, 1, "FINAL"); }
+// The prompts of the table at 1, checked, into `prompts` (the sandbox's); raises on the
+// first that is not a non-empty string or takes the batch over its limits.
+void gather_prompts(lua_State* L, std::vector<std::string>& prompts) {
+  prompts.clear();
+  std::size_t total = 0;
+  const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
+  if (count > k_max_batch_prompts) {
+    luaL_error(L,
+               "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
+               "merge pieces into fewer, larger prompts",
+               static_cast<int>(std::min<lua_Integer>(count, INT32_MAX)));
+  }
+  for (lua_Integer i = 1; i <= count; ++i) {
+    lua_rawgeti(L, 1, i);
+    std::size_t size = 0;
+    const char* prompt = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
+    if (prompt == nullptr) {
+      luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
+                 static_cast<int>(i), luaL_typename(L, -1));
+    }
+    total += size;
+    if (size == 0 || size > k_max_prompt_bytes || total > k_max_batch_bytes) {
+      prompts.clear();
+      if (size == 0) luaL_error(L, "llm_query_batched: prompt %d is empty", static_cast<int>(i));
+      luaL_error(L,
+                 "llm_query_batched: prompt %d takes the batch over the limit (4 MB a prompt, "
+                 "8 MB a batch); send smaller slices or fewer at once",
+                 static_cast<int>(i));
+    }
+    prompts.emplace_back(prompt, size);
+    lua_pop(L, 1);
+  }
+}
 
-int tool_final_var(lua_State* L) {
+// The answers as a table: the text, or "error: ..." in a failed prompt's slot.
+void push_answers(lua_State* L, const std::vector<QueryResult>& results) {
+  lua_createtable(L, static_cast<int>(results.size()), 0);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i]) {
+      lua_pushlstring(L, results[i]->data(), results[i]->size());
+    } else {
+      lua_pushfstring(L, "error: %s", results[i].error().c_str());
+    }
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+}
+
+} // namespace
+
+namespace tools {
+
+int print(lua_State* L) {
+  auto& sandbox = Sandbox::of(L);
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    std::size_t size = 0;
+    const char* text = luaL_tolstring(L, i, &size); // may run __tostring: Lua code, hooked
+    if (i > 1) sandbox.append_output("\t");
+    sandbox.append_output(std::string_view(text, size));
+    lua_pop(L, 1);
+  }
+  sandbox.append_output("\n");
+  return 0;
+}
+
+int final(lua_State* L) { return set_final_from(L, 1, "FINAL"); }
+
+int final_var(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
   lua_pushglobaltable(L);
   lua_pushvalue(L, 1);
-  if (lua_rawget(L, -2) == LUA_TNIL) { // raw: a metatable on _G cannot intervene
+  // Raw: a metatable on _G cannot intervene. `context` and `documents` are served, not stored.
+  if (lua_rawget(L, -2) == LUA_TNIL && !Sandbox::of(L).document_access().push_served(L, 1)) {
     return luaL_error(
         L, "FINAL_VAR: there is no variable named '%s'; set it first, or call FINAL(value)", name);
   }
   return set_final_from(L, -1, "FINAL_VAR");
 }
 
-int tool_llm_query(lua_State* L) {
+int llm_query(lua_State* L) {
   Sandbox::of(L).check_deadline(L);
   std::size_t size = 0;
   const char* prompt = luaL_checklstring(L, 1, &size);
@@ -177,70 +238,16 @@ int tool_llm_query(lua_State* L) {
   return 1;
 }
 
-int tool_llm_query_batched(lua_State* L) {
+int llm_query_batched(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& sandbox = Sandbox::of(L);
   sandbox.check_deadline(L);
-  auto& prompts = sandbox.prompts();
-  prompts.clear();
-  std::size_t total = 0;
-  const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
-  if (count > k_max_batch_prompts) {
-    return luaL_error(L,
-                      "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
-                      "merge pieces into fewer, larger prompts",
-                      static_cast<int>(std::min<lua_Integer>(count, INT32_MAX)));
-  }
-  for (lua_Integer i = 1; i <= count; ++i) {
-    lua_rawgeti(L, 1, i);
-    std::size_t size = 0;
-    const char* prompt = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
-    if (prompt == nullptr) {
-      return luaL_error(L, "llm_query_batched: prompt %d is a %s; pass a table of strings",
-                        static_cast<int>(i), luaL_typename(L, -1));
-    }
-    if (size == 0) {
-      prompts.clear();
-      return luaL_error(L, "llm_query_batched: prompt %d is empty", static_cast<int>(i));
-    }
-    total += size;
-    if (size > k_max_prompt_bytes || total > k_max_batch_bytes) {
-      prompts.clear();
-      return luaL_error(
-          L,
-          "llm_query_batched: prompt %d takes the batch over the limit (4 MB a prompt, "
-          "8 MB a batch); send smaller slices or fewer at once",
-          static_cast<int>(i));
-    }
-    prompts.emplace_back(prompt, size);
-    lua_pop(L, 1);
-  }
+  gather_prompts(L, sandbox.prompts());
   sandbox.query_host();
-  lua_createtable(L, static_cast<int>(count), 0);
-  const auto& results = sandbox.query_results();
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    if (results[i]) {
-      lua_pushlstring(L, results[i]->data(), results[i]->size());
-    } else {
-      lua_pushfstring(L, "error: %s", results[i].error().c_str());
-    }
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
+  push_answers(L, sandbox.query_results());
   return 1;
 }
 
-} // namespace
-
-void register_core_tools(lua_State* L) {
-  static constexpr luaL_Reg tools[] = {{"print", tool_print},
-                                       {"FINAL", tool_final},
-                                       {"FINAL_VAR", tool_final_var},
-                                       {"llm_query", tool_llm_query},
-                                       {"llm_query_batched", tool_llm_query_batched},
-                                       {nullptr, nullptr}};
-  lua_pushglobaltable(L);
-  luaL_setfuncs(L, tools, 0);
-  lua_pop(L, 1);
-}
+} // namespace tools
 
 } // namespace rlm::lua

@@ -4,13 +4,17 @@
 #include "regex_cache.hpp"
 #include "sandbox.hpp"
 
+#include "rlm/lua/tool_registry.hpp"
+
 #include <lua.hpp>
 
 #include <array>
+#include <type_traits>
 
 namespace rlm::lua {
 
-const re2::RE2* RegexCache::get(std::string_view pattern, std::string& error, bool multi_line) {
+const re2::RE2* RegexCache::get(std::string_view pattern, bool multi_line) {
+  auto& error = m_error;
   // RE2 parses outside its memory budget, in time that grows fast with the pattern's size.
   if (pattern.size() > k_max_pattern_bytes) {
     error =
@@ -41,6 +45,9 @@ struct Subject {
   const char* data;
   std::size_t size;
 };
+// Alive while Lua API calls run (raise.hpp): they must own nothing.
+static_assert(std::is_trivially_destructible_v<Groups> &&
+              std::is_trivially_destructible_v<Subject>);
 
 Subject check_subject(lua_State* L, int index) {
   std::size_t size = 0;
@@ -53,11 +60,10 @@ const re2::RE2& check_pattern(lua_State* L, int index, const char* function) {
   std::size_t size = 0;
   const char* pattern = luaL_checklstring(L, index, &size);
   auto& sandbox = Sandbox::of(L);
-  const auto* compiled =
-      sandbox.regex_cache().get(std::string_view(pattern, size), sandbox.scratch());
+  const auto* compiled = sandbox.regex_cache().get(std::string_view(pattern, size));
   if (compiled == nullptr) {
     luaL_error(L, "re.%s: bad pattern: %s (RE2 syntax: github.com/google/re2/wiki/Syntax)",
-               function, sandbox.scratch().c_str());
+               function, sandbox.regex_cache().error().c_str());
   }
   if (compiled->NumberOfCapturingGroups() > k_max_groups) {
     luaL_error(L, "re.%s: more than %d capture groups", function, k_max_groups);
@@ -112,6 +118,38 @@ std::size_t start_position(lua_State* L, int index, Subject s) {
   if (init == 0) init = 1;
   return static_cast<std::size_t>(init - 1);
 }
+
+// What one rewrite adds: its literal bytes plus, for each \N, the size of group N. Known
+// before building it, so one huge rewrite cannot allocate past the limit.
+struct RewriteCost {
+  std::array<std::size_t, 10> uses{};
+  std::size_t literal = 0;
+
+  std::size_t added(const Groups& groups) const {
+    std::size_t bytes = literal;
+    for (std::size_t g = 0; g < uses.size(); ++g) bytes += uses[g] * groups[g].size();
+    return bytes;
+  }
+};
+static_assert(std::is_trivially_destructible_v<RewriteCost>);
+
+RewriteCost rewrite_cost(const re2::StringPiece& rewrite) {
+  RewriteCost cost;
+  for (std::size_t i = 0; i < rewrite.size(); ++i) {
+    if (rewrite[i] == '\\' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' &&
+        rewrite[i + 1] <= '9') {
+      ++cost.uses[static_cast<std::size_t>(rewrite[++i] - '0')];
+    } else {
+      if (rewrite[i] == '\\' && i + 1 < rewrite.size()) ++i; // an escaped character
+      ++cost.literal;
+    }
+  }
+  return cost;
+}
+
+} // namespace
+
+namespace tools {
 
 // re.find(s, pattern [, init]) -> start, end, captures... | nil
 int re_find(lua_State* L) {
@@ -216,34 +254,20 @@ int re_replace(lua_State* L) {
   const lua_Integer max = luaL_optinteger(L, 4, LUA_MAXINTEGER);
   const re2::StringPiece rewrite(rewrite_data, rewrite_size);
   auto& sandbox = Sandbox::of(L);
-  auto& out = sandbox.scratch();
+  auto& out = sandbox.rewrite_buffer();
   out.clear();
   if (!re.CheckRewriteString(rewrite, &out)) {
     return luaL_error(L, "re.replace: bad replacement: %s", out.c_str());
   }
   out.clear();
   const auto limit = static_cast<std::size_t>(sandbox.limits().memory_limit_bytes) / 2;
-  // What one rewrite adds: its literal bytes plus, for each \N, the size of group N. Known
-  // before building it, so one huge rewrite cannot allocate past the limit.
-  std::array<std::size_t, 10> uses{};
-  std::size_t literal = 0;
-  for (std::size_t i = 0; i < rewrite.size(); ++i) {
-    if (rewrite[i] == '\\' && i + 1 < rewrite.size() && rewrite[i + 1] >= '0' &&
-        rewrite[i + 1] <= '9') {
-      ++uses[static_cast<std::size_t>(rewrite[++i] - '0')];
-    } else {
-      if (rewrite[i] == '\\' && i + 1 < rewrite.size()) ++i; // an escaped character
-      ++literal;
-    }
-  }
+  const auto cost = rewrite_cost(rewrite);
   Groups groups;
   lua_Integer replaced = 0;
   std::size_t copied_to = 0;
   for (std::size_t at = 0; replaced < max && next_match(re, s, at, groups); ++replaced) {
     const auto begin = offset_of(s, groups[0]);
-    std::size_t added = literal;
-    for (std::size_t g = 0; g < uses.size(); ++g) added += uses[g] * groups[g].size();
-    if (out.size() + (begin - copied_to) + added > limit) {
+    if (out.size() + (begin - copied_to) + cost.added(groups) > limit) {
       out = {};
       return luaL_error(L, "re.replace: the result would be over %d MB (half the memory limit)",
                         static_cast<int>(limit >> 20));
@@ -266,14 +290,6 @@ int re_replace(lua_State* L) {
   return 2;
 }
 
-} // namespace
-
-void register_regex_tools(lua_State* L) {
-  static constexpr luaL_Reg functions[] = {
-      {"find", re_find},   {"match", re_match},     {"findall", re_findall}, {"count", re_count},
-      {"split", re_split}, {"replace", re_replace}, {nullptr, nullptr}};
-  luaL_newlib(L, functions);
-  lua_setglobal(L, "re");
-}
+} // namespace tools
 
 } // namespace rlm::lua

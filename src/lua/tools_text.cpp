@@ -3,6 +3,8 @@
 #include "regex_cache.hpp"
 #include "sandbox.hpp"
 
+#include "rlm/lua/tool_registry.hpp"
+
 #include <lua.hpp>
 
 #include <algorithm>
@@ -42,8 +44,26 @@ bool line_span(lua_State* L, Sandbox& sandbox, lua_Integer n, std::size_t& begin
   return true;
 }
 
+// Where a chunk starting at `begin` of at most `size` bytes should end: at a newline in its
+// last fifth when there is one, else at a character boundary.
+std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std::size_t size) {
+  std::size_t end = std::min(length, begin + size);
+  if (end == length) return end;
+  const std::size_t floor = begin + size - size / 5;
+  for (std::size_t i = end; i > floor; --i) {
+    if (s[i - 1] == '\n') return i;
+  }
+  while (end > begin + 1 && is_continuation(s[end])) --end;
+  while (end < length && is_continuation(s[end])) ++end; // size under one character: take it whole
+  return end;
+}
+
+} // namespace
+
+namespace tools {
+
 // line(n) -> the text of line n of `context` (negative: from the end) | nil
-int tool_line(lua_State* L) {
+int line(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
   std::size_t begin = 0;
   std::size_t end = 0;
@@ -56,7 +76,7 @@ int tool_line(lua_State* L) {
 }
 
 // lines(i [, j]) -> lines i..j of `context` joined by "\n" (clamped to the document)
-int tool_lines(lua_State* L) {
+int lines(lua_State* L) {
   auto& sandbox = Sandbox::of(L);
   const auto count = line_count(L, sandbox);
   lua_Integer first = luaL_checkinteger(L, 1);
@@ -79,7 +99,7 @@ int tool_lines(lua_State* L) {
 
 // slice(s, i [, j]) -> like s:sub(i, j) (bytes, negative from the end), widened so that no
 // UTF-8 character is cut in half.
-int tool_slice(lua_State* L) {
+int slice(lua_State* L) {
   std::size_t size = 0;
   const char* s = luaL_checklstring(L, 1, &size);
   std::size_t begin = position(luaL_checkinteger(L, 2), size);
@@ -96,23 +116,9 @@ int tool_slice(lua_State* L) {
   return 1;
 }
 
-// Where a chunk starting at `begin` of at most `size` bytes should end: at a newline in its
-// last fifth when there is one, else at a character boundary.
-std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std::size_t size) {
-  std::size_t end = std::min(length, begin + size);
-  if (end == length) return end;
-  const std::size_t floor = begin + size - size / 5;
-  for (std::size_t i = end; i > floor; --i) {
-    if (s[i - 1] == '\n') return i;
-  }
-  while (end > begin + 1 && is_continuation(s[end])) --end;
-  while (end < length && is_continuation(s[end])) ++end; // size under one character: take it whole
-  return end;
-}
-
 // chunk(s, size [, overlap]) -> {pieces} of at most `size` bytes, each starting `overlap`
 // bytes before the previous one ended
-int tool_chunk(lua_State* L) {
+int chunk(lua_State* L) {
   std::size_t length = 0;
   const char* s = luaL_checklstring(L, 1, &length);
   const lua_Integer size = luaL_checkinteger(L, 2);
@@ -137,7 +143,7 @@ int tool_chunk(lua_State* L) {
 }
 
 // chunk_lines(s, n [, overlap]) -> {pieces} of n lines each, overlapping by `overlap` lines
-int tool_chunk_lines(lua_State* L) {
+int chunk_lines(lua_State* L) {
   std::size_t length = 0;
   const char* s = luaL_checklstring(L, 1, &length);
   const lua_Integer per_chunk = luaL_checkinteger(L, 2);
@@ -168,7 +174,7 @@ int tool_chunk_lines(lua_State* L) {
 
 // grep(pattern [, around [, max]]) -> {{line = n, text = lines n-around..n+around}, ...}
 // over `context`, one hit per matching line, at most `max` (default 100) hits.
-int tool_grep(lua_State* L) {
+int grep(lua_State* L) {
   std::size_t pattern_size = 0;
   const char* pattern = luaL_checklstring(L, 1, &pattern_size);
   const lua_Integer around = luaL_optinteger(L, 2, 0);
@@ -176,10 +182,9 @@ int tool_grep(lua_State* L) {
   luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
   const lua_Integer reach = std::min<lua_Integer>(around, 1 << 30); // no overflow in line +/- reach
   auto& sandbox = Sandbox::of(L);
-  const auto* re =
-      sandbox.regex_cache().get(std::string_view(pattern, pattern_size), sandbox.scratch(), true);
+  const auto* re = sandbox.regex_cache().get(std::string_view(pattern, pattern_size), true);
   if (re == nullptr) {
-    return luaL_error(L, "grep: bad pattern: %s", sandbox.scratch().c_str());
+    return luaL_error(L, "grep: bad pattern: %s", sandbox.regex_cache().error().c_str());
   }
   const auto text = sandbox.context();
   const auto& starts = sandbox.line_starts(L);
@@ -210,19 +215,6 @@ int tool_grep(lua_State* L) {
   return 1;
 }
 
-} // namespace
-
-void register_text_tools(lua_State* L) {
-  static constexpr luaL_Reg tools[] = {{"line", tool_line},
-                                       {"lines", tool_lines},
-                                       {"slice", tool_slice},
-                                       {"chunk", tool_chunk},
-                                       {"chunk_lines", tool_chunk_lines},
-                                       {"grep", tool_grep},
-                                       {nullptr, nullptr}};
-  lua_pushglobaltable(L);
-  luaL_setfuncs(L, tools, 0);
-  lua_pop(L, 1);
-}
+} // namespace tools
 
 } // namespace rlm::lua

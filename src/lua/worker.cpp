@@ -209,9 +209,11 @@ int run_worker_if_requested(int argc, char** argv) {
     const auto* type = json_field::string(*message, "type");
     const auto* code = json_field::string(*message, "code");
     if (type == nullptr || *type != "cell" || code == nullptr) continue;
-    const auto sent = protocol::send(fd, frames::to_json(sandbox->run(*code)));
+    const auto result = sandbox->run(*code);
+    const auto sent = protocol::send(fd, frames::to_json(result));
     if (sent == protocol::Sent::too_large) {
       CellResult too_large;
+      too_large.read_document = result.read_document;
       too_large.error =
           CellError{CellError::Kind::too_large, "the cell's output was too large to return (it is "
                                                 "full of bytes that need escaping); print less"};

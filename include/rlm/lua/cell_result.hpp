@@ -32,6 +32,9 @@ struct CellResult {
   std::uint64_t peak_memory_bytes = 0;
   std::uint64_t sub_calls = 0; // prompts sent through llm_query / llm_query_batched
   bool state_reset = false;    // the REPL was restarted: earlier variables are gone
+  // The cell read the document: it read `context` or `documents`, or called a tool that
+  // reads it (tool_registry.hpp), even if it failed later. False when the worker was lost.
+  bool read_document = false;
 };
 
 // A short name for `kind`, for logs and JSON ("syntax", "timeout", ...).

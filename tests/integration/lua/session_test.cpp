@@ -190,6 +190,15 @@ TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
   EXPECT_EQ(result.final_answer, "a\nb");
 }
 
+TEST(LuaSession, WhetherTheCellReadTheDocumentSurvivesTheTrip) {
+  SessionFixture f;
+  EXPECT_TRUE(f.session->run("local n = #context").read_document);
+  EXPECT_FALSE(f.session->run("print(1 + 1)").read_document);
+  const auto failed = f.session->run("grep('beta') error('later')");
+  ASSERT_TRUE(failed.error);
+  EXPECT_TRUE(failed.read_document);
+}
+
 // --- the worker's confinement, applied to a forked child ---------------------------------
 
 // Runs `action` in a child confined as the worker is; returns how the child ended.

@@ -106,5 +106,13 @@ TEST(Frames, DocumentsMustLieInsideTheMapping) {
   EXPECT_FALSE(documents_from(json{{"documents", "x"}}, 10));
 }
 
+TEST(Frames, WhetherTheCellReadTheDocumentRoundTrips) {
+  CellResult r;
+  r.read_document = true;
+  EXPECT_TRUE(result_from(to_json(r)).read_document);
+  r.read_document = false;
+  EXPECT_FALSE(result_from(to_json(r)).read_document);
+}
+
 } // namespace
 } // namespace rlm::lua::frames

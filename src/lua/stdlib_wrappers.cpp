@@ -1,0 +1,308 @@
+#include "stdlib_wrappers.hpp"
+
+#include "document_access.hpp"
+#include "run_guard.hpp"
+
+#include <lua.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace rlm::lua {
+
+namespace {
+
+constexpr lua_Integer k_max_table_move = lua_Integer{1} << 26;
+
+// pcall and xpcall: as Lua's own (with continuations, so coroutines may yield across
+// them), except that a stopping cell's error is raised again instead of being returned.
+int finish_pcall(lua_State* L, int status, lua_KContext extra) {
+  if (status != LUA_OK && status != LUA_YIELD) {
+    RunGuard::of(L).note_failure(L, status);
+    if (RunGuard::of(L).stopping()) return lua_error(L);
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, -2);
+    return 2;
+  }
+  return lua_gettop(L) - static_cast<int>(extra);
+}
+
+int sandbox_pcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  const int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
+  return finish_pcall(L, status, 0);
+}
+
+// The message handler xpcall installs: the user's handler runs only for ordinary errors.
+int xpcall_handler(lua_State* L) {
+  if (RunGuard::of(L).stopping()) return 1; // the error object, untouched
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+int sandbox_xpcall(lua_State* L) {
+  const int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, xpcall_handler, 1);
+  lua_replace(L, 2);
+  lua_pushboolean(L, 1);
+  lua_pushvalue(L, 1);
+  lua_rotate(L, 3, 2);
+  const int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_pcall);
+  return finish_pcall(L, status, 2);
+}
+
+// coroutine.resume returns (false, err) for errors inside the coroutine: re-raise a stop.
+int sandbox_resume(lua_State* L) {
+  const int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  if (lua_toboolean(L, 1) == 0) RunGuard::of(L).note_failure(L, LUA_ERRRUN);
+  if (RunGuard::of(L).stopping() && lua_toboolean(L, 1) == 0) {
+    lua_settop(L, 2);
+    return lua_error(L);
+  }
+  return lua_gettop(L);
+}
+
+int sandbox_setmetatable(lua_State* L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    // Lua marks an object for finalization when its new metatable has any raw, non-nil
+    // __gc (even `false`, replaced by a function later), and finalizers run with hooks
+    // off: refuse them outright.
+    lua_pushliteral(L, "__gc");
+    const bool finalizer = lua_rawget(L, 2) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (finalizer) return luaL_error(L, "__gc metamethods are not allowed in the sandbox");
+  }
+  // _G's own metatable is rlm's (document_access.hpp): the code's goes on a stand-in.
+  const bool globals = DocumentAccess::redirect_globals(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  if (globals) lua_pushglobaltable(L);
+  return 1;
+}
+
+int sandbox_getmetatable(lua_State* L) {
+  DocumentAccess::redirect_globals(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+// load(chunk [, chunkname [, mode [, env]]]): text only, strings only, size-capped.
+int sandbox_load(lua_State* L) {
+  std::size_t size = 0;
+  const char* source = lua_tolstring(L, 1, &size);
+  if (source == nullptr) {
+    return luaL_error(L, "load: pass the code as a string (reader functions are not allowed)");
+  }
+  const auto limit = static_cast<std::size_t>(RunGuard::of(L).limits().max_source_bytes);
+  if (size > limit)
+    return luaL_error(L, "load: chunk of %d bytes is over the limit of %d", static_cast<int>(size),
+                      static_cast<int>(limit));
+  const char* name = luaL_optstring(L, 2, "=load");
+  const int status = luaL_loadbufferx(L, source, size, name, "t");
+  if (status != LUA_OK) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  if (!lua_isnone(L, 4)) {
+    lua_pushvalue(L, 4);
+    if (lua_setupvalue(L, -2, 1) == nullptr) lua_pop(L, 1);
+  }
+  return 1;
+}
+
+// string.rep: Lua's own loops n times even when the result is empty, and builds results
+// up to the memory cap in one C call; refuse what cannot be done quickly.
+int sandbox_rep(lua_State* L) {
+  std::size_t length = 0;
+  std::size_t separator = 0;
+  luaL_checklstring(L, 1, &length);
+  const lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &separator);
+  if (n <= 0 || (length == 0 && separator == 0)) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  const auto limit = static_cast<double>(RunGuard::of(L).limits().memory_limit_bytes);
+  const double total = static_cast<double>(n) * static_cast<double>(length + separator);
+  if (total > limit) {
+    return luaL_error(L, "string.rep: a result of %d MB is over the memory limit",
+                      static_cast<int>(total / 1048576.0));
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+// string.find: plain searches use memmem (linear) instead of Lua's naive O(n*m) search.
+bool has_pattern_specials(const char* pattern, std::size_t size) {
+  return std::strpbrk(pattern, "^$*+?.([%-") != nullptr || std::strlen(pattern) != size;
+}
+
+int sandbox_find(lua_State* L) {
+  std::size_t length = 0;
+  std::size_t pattern_length = 0;
+  const char* subject = luaL_checklstring(L, 1, &length);
+  const char* pattern = luaL_checklstring(L, 2, &pattern_length);
+  const bool plain = lua_toboolean(L, 4) != 0 || !has_pattern_specials(pattern, pattern_length);
+  if (!plain) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+  }
+  lua_Integer init = luaL_optinteger(L, 3, 1);
+  const auto len = static_cast<lua_Integer>(length);
+  if (init < 0) init = std::max<lua_Integer>(len + init + 1, 1);
+  if (init == 0) init = 1;
+  if (init > len + 1) {
+    lua_pushnil(L);
+    return 1;
+  }
+  const auto start = static_cast<std::size_t>(init - 1);
+  const void* found = memmem(subject + start, length - start, pattern, pattern_length);
+  if (found == nullptr) {
+    lua_pushnil(L);
+    return 1;
+  }
+  const auto at = static_cast<lua_Integer>(static_cast<const char*>(found) - subject);
+  lua_pushinteger(L, at + 1);
+  lua_pushinteger(L, at + static_cast<lua_Integer>(pattern_length));
+  return 2;
+}
+
+int sandbox_table_move(lua_State* L) {
+  const lua_Integer first = luaL_checkinteger(L, 2);
+  const lua_Integer last = luaL_checkinteger(L, 3);
+  if (last >= first && (last - first >= k_max_table_move || last - first < 0)) {
+    return luaL_error(L, "table.move: a range of more than %d elements is not allowed",
+                      static_cast<int>(k_max_table_move));
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+int sandbox_collectgarbage(lua_State* L) {
+  const char* option = luaL_optstring(L, 1, "count");
+  if (std::strcmp(option, "count") != 0) {
+    return luaL_error(L, "collectgarbage: only \"count\" is allowed in the sandbox");
+  }
+  const int kilobytes = lua_gc(L, LUA_GCCOUNT);
+  const int bytes = lua_gc(L, LUA_GCCOUNTB);
+  lua_pushnumber(L, static_cast<lua_Number>(kilobytes) + static_cast<lua_Number>(bytes) / 1024.0);
+  return 1;
+}
+
+// Replaces global table field `name` of table at `index` with a C closure whose upvalue
+// is the original function.
+void wrap_field(lua_State* L, int index, const char* name, lua_CFunction wrapper) {
+  index = lua_absindex(L, index);
+  lua_getfield(L, index, name);
+  lua_pushcclosure(L, wrapper, 1);
+  lua_setfield(L, index, name);
+}
+
+void remove_field(lua_State* L, int index, const char* name) {
+  index = lua_absindex(L, index);
+  lua_pushnil(L);
+  lua_setfield(L, index, name);
+}
+
+// The allowed libraries, and the base library's functions replaced or taken away.
+void open_base_libraries(lua_State* L, int globals) {
+  static constexpr luaL_Reg libraries[] = {
+      {LUA_GNAME, luaopen_base},       {LUA_STRLIBNAME, luaopen_string},
+      {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+      {LUA_UTF8LIBNAME, luaopen_utf8}, {LUA_COLIBNAME, luaopen_coroutine}};
+  for (const auto& library : libraries) {
+    luaL_requiref(L, library.name, library.func, 1);
+    lua_pop(L, 1);
+  }
+  // Loaded-module bookkeeping reachable through the registry only; nothing of it in _G.
+  for (const char* name :
+       {"dofile", "loadfile", "warn", "require", "package", "io", "os", "debug"}) {
+    remove_field(L, globals, name);
+  }
+  lua_pushcfunction(L, sandbox_pcall);
+  lua_setfield(L, globals, "pcall");
+  lua_pushcfunction(L, sandbox_xpcall);
+  lua_setfield(L, globals, "xpcall");
+  wrap_field(L, globals, "setmetatable", sandbox_setmetatable);
+  wrap_field(L, globals, "getmetatable", sandbox_getmetatable);
+  lua_pushcfunction(L, sandbox_load);
+  lua_setfield(L, globals, "load");
+  lua_pushcfunction(L, sandbox_collectgarbage);
+  lua_setfield(L, globals, "collectgarbage");
+}
+
+void guard_library_functions(lua_State* L, int globals) {
+  lua_getfield(L, globals, "string");
+  remove_field(L, -1, "dump");
+  wrap_field(L, -1, "rep", sandbox_rep);
+  wrap_field(L, -1, "find", sandbox_find);
+  lua_pop(L, 1);
+  // Hide the string metatable: getmetatable("") would hand out the table whose __index
+  // every string method goes through.
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  lua_pushliteral(L, "string");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 2);
+
+  lua_getfield(L, globals, "table");
+  wrap_field(L, -1, "move", sandbox_table_move);
+  lua_pop(L, 1);
+
+  lua_getfield(L, globals, "coroutine");
+  remove_field(L, -1, "close"); // 5.4.4 crashes on deep chains of nested closes
+  wrap_field(L, -1, "resume", sandbox_resume);
+  lua_pop(L, 1);
+}
+
+// os: the clock and calendar only.
+void open_clock(lua_State* L, int globals) {
+  luaL_requiref(L, "rlm.os", luaopen_os, 0);
+  lua_createtable(L, 0, 4);
+  for (const char* name : {"clock", "time", "date", "difftime"}) {
+    lua_getfield(L, -2, name);
+    lua_setfield(L, -2, name);
+  }
+  lua_setfield(L, globals, "os");
+  lua_pop(L, 1);
+  // The loaded-module table (in the registry, out of the cells' reach) keeps the libraries
+  // so error messages can name functions ("bad argument #1 to 'rep'"); only the full os
+  // library goes.
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  lua_setfield(L, -2, "rlm.os");
+  lua_pop(L, 1);
+}
+
+} // namespace
+
+void open_safe_libraries(lua_State* L) {
+  lua_pushglobaltable(L);
+  const int globals = lua_gettop(L);
+  open_base_libraries(L, globals);
+  guard_library_functions(L, globals);
+  open_clock(L, globals);
+  DocumentAccess::install(L);
+  lua_settop(L, 0);
+}
+
+} // namespace rlm::lua

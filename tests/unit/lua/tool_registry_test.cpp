@@ -1,0 +1,72 @@
+// The tool registry is the one list of rlm's names in the REPL: the sandbox defines exactly
+// what it lists, and docs/lua-api.md documents exactly that.
+#include "lua/lua_test_support.hpp"
+
+#include "rlm/lua/tool_registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+namespace rlm::lua {
+namespace {
+
+// The names docs/lua-api.md documents: the first cell of each table row that starts with
+// code (`grep(pattern ...)` gives "grep"), and code in the headings (`re`).
+std::set<std::string> documented_names() {
+  std::ifstream in(RLM_SOURCE_DIR "/docs/lua-api.md");
+  std::set<std::string> names;
+  const auto name_at = [](const std::string& line, std::size_t open) {
+    const auto end = line.find_first_of("`( ", open + 1);
+    return line.substr(open + 1, end - open - 1);
+  };
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("| `")) names.insert(name_at(line, 2));
+    if (!line.starts_with("#")) continue;
+    for (auto open = line.find('`'); open != std::string::npos;) {
+      names.insert(name_at(line, open));
+      const auto close = line.find('`', open + 1);
+      open = close == std::string::npos ? close : line.find('`', close + 1);
+    }
+  }
+  return names;
+}
+
+TEST(ToolRegistry, TheDocsDocumentEveryToolAndNoOther) {
+  std::set<std::string> registered;
+  for (const auto& tool : k_tools) registered.emplace(tool.name);
+  const auto documented = documented_names();
+  for (const auto& name : registered) EXPECT_TRUE(documented.contains(name)) << name;
+  for (const auto& name : documented) EXPECT_TRUE(registered.contains(name)) << name;
+}
+
+TEST(ToolRegistry, TheSandboxDefinesEveryToolOfItsKind) {
+  testing::SandboxFixture f;
+  for (const auto& tool : k_tools) {
+    const char* type = tool.kind == ToolKind::function ? "function"
+                       : tool.kind == ToolKind::table  ? "table"
+                                                       : nullptr;
+    if (type == nullptr) continue; // variables: below
+    EXPECT_EQ(f.out("print(type(" + std::string(tool.name) + "))"), std::string(type) + "\n")
+        << tool.name;
+  }
+  EXPECT_EQ(f.out("print(type(context), type(documents), type(context_chars), "
+                  "type(context_lines), type(context_tokens))"),
+            "string\ttable\tnumber\tnumber\tnumber\n");
+}
+
+TEST(ToolRegistry, OnlyTheDocumentVariablesAreServed) {
+  std::set<std::string> served;
+  for (const auto& tool : k_tools) {
+    if (is_served(tool)) served.emplace(tool.name);
+  }
+  EXPECT_EQ(served, (std::set<std::string>{"context", "documents"}));
+  EXPECT_EQ(find_tool("grep")->reads, DocumentRead::always);
+  EXPECT_EQ(find_tool("llm_query")->reads, DocumentRead::never);
+  EXPECT_EQ(find_tool("nope"), nullptr);
+}
+
+} // namespace
+} // namespace rlm::lua
