@@ -51,7 +51,7 @@ public:
   std::expected<http::Response, http::Failure> perform(const http::Request& request) override {
     http::Response response;
     response.status = 200;
-    if (request.method != "POST") {
+    if (request.method != http::Method::post) {
       if (!m_modes.probes_get_the_bytes) response.status = 404;
       response.body = m_modes.body;
       return response;
