@@ -1,7 +1,6 @@
 #include "rlm/bench/results_file.hpp"
 
 #include "rlm/util/display.hpp"
-#include "rlm/util/fatal.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
@@ -23,11 +22,11 @@ struct FileText {
   std::string text;
 };
 
-FileText read_whole(const std::string& path) {
+Result<FileText> read_whole(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return {};
-    throw Fatal(ExitCode::input,
+    if (errno == ENOENT) return FileText{};
+    return fail(ErrorKind::input,
                 fmt::format("cannot read the results file {}: {}", printable(path, 200),
                             std::strerror(errno)),
                 "check the path and its permissions");
@@ -35,7 +34,7 @@ FileText read_whole(const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw Fatal(ExitCode::input,
+    return fail(ErrorKind::input,
                 fmt::format("the results file {} is not a regular file", printable(path, 200)),
                 "name a .jsonl file with --out");
   }
@@ -47,7 +46,7 @@ FileText read_whole(const std::string& path) {
     if (n < 0) {
       const int error = errno;
       ::close(fd);
-      throw Fatal(ExitCode::input,
+      return fail(ErrorKind::input,
                   fmt::format("cannot read the results file {}: {}", printable(path, 200),
                               std::strerror(error)),
                   "check the file");
@@ -61,7 +60,7 @@ FileText read_whole(const std::string& path) {
 
 } // namespace
 
-ReadResults parse_results(const std::string& path, std::string_view text) {
+Result<ReadResults> parse_results(const std::string& path, std::string_view text) {
   ReadResults results;
   std::size_t lines = 0;
   std::size_t at = 0;
@@ -72,7 +71,8 @@ ReadResults parse_results(const std::string& path, std::string_view text) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++lines;
     const auto j = parse_untrusted_json(line); // depth-limited: the file may be a stranger's
-    if (auto record = j ? record_from_json(*j) : std::nullopt) {
+    auto record = j ? record_from_json(*j) : Result<TaskRecord>(fail(ErrorKind::input, "not JSON"));
+    if (record) {
       results.records.push_back(std::move(*record));
     } else {
       ++results.bad_lines;
@@ -82,7 +82,7 @@ ReadResults parse_results(const std::string& path, std::string_view text) {
   const bool only_a_cut_line = lines == 1 && !text.empty() && text.back() != '\n' &&
                                text.find("\"type\":\"task\"") != std::string_view::npos;
   if (lines > 0 && results.records.empty() && !only_a_cut_line) {
-    throw Fatal(ExitCode::input,
+    return fail(ErrorKind::input,
                 fmt::format("{} is not an rlm bench results file (none of its {} line{} is a "
                             "task record)",
                             printable(path, 200), lines, lines == 1 ? "" : "s"),
@@ -91,26 +91,38 @@ ReadResults parse_results(const std::string& path, std::string_view text) {
   return results;
 }
 
-ReadResults read_results(const std::string& path) {
+Result<ReadResults> read_results(const std::string& path) {
   const auto file = read_whole(path);
-  if (!file.exists) {
-    throw Fatal(ExitCode::input, fmt::format("no results file {}", printable(path, 200)),
+  if (!file) return std::unexpected(file.error());
+  if (!file->exists) {
+    return fail(ErrorKind::input, fmt::format("no results file {}", printable(path, 200)),
                 "check the path: rlm bench writes rlm-bench.jsonl unless given --out");
   }
-  return parse_results(path, file.text);
+  return parse_results(path, file->text);
 }
 
-ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
-  const auto file = read_whole(m_path);
-  auto results = parse_results(m_path, file.text);
-  m_existing = std::move(results.records);
-  m_bad_lines = results.bad_lines;
-  for (const auto& r : m_existing) m_keys.insert(r.key);
+Result<std::unique_ptr<ResultsFile>> ResultsFile::open(std::string path) {
+  const auto file = read_whole(path);
+  if (!file) return std::unexpected(file.error());
+  auto results = parse_results(path, file->text);
+  if (!results) return std::unexpected(results.error());
+  // The constructor is private: only a file opened here exists.
+  std::unique_ptr<ResultsFile> opened(new ResultsFile(std::move(path)));
+  opened->m_existing = std::move(results->records);
+  opened->m_bad_lines = results->bad_lines;
+  for (const auto& r : opened->m_existing) opened->m_keys.insert(r.key);
+  opened->m_created = !file->exists;
+  if (auto ready = opened->open_for_append(file->text); !ready) {
+    return std::unexpected(ready.error());
+  }
+  return opened;
+}
 
-  m_created = !file.exists;
+// Opens the file for appending and takes its lock; `text` is what it held before.
+Result<> ResultsFile::open_for_append(const std::string& text) {
   m_fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (m_fd < 0) {
-    throw Fatal(ExitCode::output,
+    return fail(ErrorKind::output,
                 fmt::format("cannot write the results file {}: {}", printable(m_path, 200),
                             std::strerror(errno)),
                 "check that its directory exists and is writable, or choose another --out");
@@ -118,20 +130,21 @@ ResultsFile::ResultsFile(std::string path) : m_path(std::move(path)) {
   // Two runs appending to one file would both run every task: one at a time.
   if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(m_fd);
-    m_fd = -1;
-    throw Fatal(ExitCode::usage,
+    m_fd = -1; // the file is the other run's: never removed by this one
+    return fail(ErrorKind::usage,
                 fmt::format("another rlm bench is writing {}", printable(m_path, 200)),
                 "wait for it to finish, or give this run its own --out");
   }
   // A line cut short by a crash: end it, so the next record starts on a line of its own.
-  if (!file.text.empty() && file.text.back() != '\n') {
+  if (!text.empty() && text.back() != '\n') {
     if (::write(m_fd, "\n", 1) != 1) {
-      throw Fatal(ExitCode::output,
+      return fail(ErrorKind::output,
                   fmt::format("cannot write the results file {}: {}", printable(m_path, 200),
                               std::strerror(errno)),
                   "check the disk");
     }
   }
+  return {};
 }
 
 ResultsFile::~ResultsFile() {
@@ -142,12 +155,12 @@ ResultsFile::~ResultsFile() {
 
 bool ResultsFile::done(const std::string& key) const { return m_keys.contains(key); }
 
-void ResultsFile::append(const TaskRecord& record) {
+Result<> ResultsFile::append(const TaskRecord& record) {
   const auto line =
       to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::lock_guard lock(m_mutex);
   if (m_broken) {
-    throw Fatal(ExitCode::output,
+    return fail(ErrorKind::output,
                 fmt::format("the results file {} could not be written", printable(m_path, 200)),
                 "free some disk space and run the same command again: finished tasks are kept");
   }
@@ -158,7 +171,7 @@ void ResultsFile::append(const TaskRecord& record) {
     if (n <= 0) {
       m_appended = true; // a half line is there: keep the file
       m_broken = true;   // a half line is there now: the next run ends it, this one stops
-      throw Fatal(ExitCode::output,
+      return fail(ErrorKind::output,
                   fmt::format("cannot append to the results file {}: {}", printable(m_path, 200),
                               std::strerror(errno)),
                   "free some disk space and run the same command again: finished tasks are kept");
@@ -167,13 +180,14 @@ void ResultsFile::append(const TaskRecord& record) {
   }
   if (::fdatasync(m_fd) != 0 && errno != EINVAL) {
     m_broken = true;
-    throw Fatal(ExitCode::output,
+    return fail(ErrorKind::output,
                 fmt::format("cannot sync the results file {}: {}", printable(m_path, 200),
                             std::strerror(errno)),
                 "check the disk, then run the same command again: finished tasks are kept");
   }
   m_keys.insert(record.key);
   m_appended = true;
+  return {};
 }
 
 } // namespace rlm::bench

@@ -2,7 +2,6 @@
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/providers/ledger.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 
@@ -105,39 +104,43 @@ struct TaskOutcome {
   std::string failure; // not recorded: the provider failed
 };
 
-TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
-                     const std::atomic<bool>* cancel) {
-  const auto started = Clock::now();
-  const auto task = generate(planned.spec);
-  document::DocumentSet documents;
-  documents.add_text(
-      fmt::format("{}-{}.txt", planned.spec.suite, planned.spec.length_tokens / 1024),
-      task.document);
-
-  auto settings = setup.settings;
-  if (planned.method == "vanilla") {
-    // The whole document in one prompt to the same root model: the bypass path, always.
-    settings.bypass_enabled = true;
+// The loop settings of `method`: vanilla is the bypass path at every length, rlm never is.
+loop::RunSettings settings_for(Method method, loop::RunSettings settings) {
+  settings.bypass_enabled = method == Method::vanilla;
+  if (method == Method::vanilla)
     settings.bypass_threshold = std::numeric_limits<std::int64_t>::max();
-  } else {
-    settings.bypass_enabled = false; // the method under test is the loop, at every length
-  }
-  TaskTally tally(setup.providers);
-  const auto result =
-      loop::run(documents, task.query, setup.pool, setup.prompts, settings, tally, cancel);
+  return settings;
+}
 
-  TaskOutcome outcome;
-  if (result.stop == loop::StopReason::cancelled) return outcome;
+// Why a run says nothing about its method (the provider failed), or "" when it does.
+std::string provider_failure(const loop::RunResult& result, const TaskTally& tally) {
   const bool overflow = result.provider_error == providers::ProviderError::Kind::context_overflow;
-  if (result.stop == loop::StopReason::provider && !overflow) {
-    outcome.failure = result.message;
-    return outcome;
-  }
-  if (const auto failure = tally.provider_failure(); !failure.empty()) {
-    outcome.failure = "a sub-call failed at the provider: " + failure;
-    return outcome;
-  }
+  if (result.stop == loop::StopReason::provider && !overflow) return result.message;
+  if (const auto failure = tally.provider_failure(); !failure.empty())
+    return "a sub-call failed at the provider: " + failure;
+  return "";
+}
 
+// The status of a finished run, with its error text; may zero the score.
+void set_status(TaskRecord& r, const loop::RunResult& result, const TaskTally& tally) {
+  const bool overflow = result.provider_error == providers::ProviderError::Kind::context_overflow;
+  if (overflow && r.method == Method::vanilla) {
+    r.status = Status::truncated; // the document does not fit: the plain model cannot be asked
+    r.error = result.message;
+  } else if (tally.truncated()) {
+    r.status = Status::truncated; // the server cut the prompt: the score is not the model's
+    r.score = 0;
+    r.error = "the server read far fewer prompt tokens than were sent (silent truncation)";
+  } else if (result.stop != loop::StopReason::final_answer &&
+             result.stop != loop::StopReason::max_iterations) {
+    r.status = Status::error;
+    r.error = result.message;
+  }
+}
+
+// What the task is: the plan's and the generator's fields of its record.
+TaskRecord describe(const Plan& plan, const PlannedTask& planned, const Task& task,
+                    std::int64_t document_chars) {
   TaskRecord r;
   r.key = planned.key;
   r.suite = planned.spec.suite;
@@ -148,33 +151,161 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
   r.seed = planned.spec.seed;
   r.model = plan.model;
   r.label = plan.label;
-  r.document_chars = static_cast<std::int64_t>(documents.documents().front().characters);
+  r.document_chars = document_chars;
   r.query = task.query;
   r.expected = task.expected;
-  r.answer = result.answer.value_or("");
   r.scorer = to_string(task.scorer);
+  return r;
+}
+
+// How the run went: answer, score, calls, tokens and status.
+void record_run(TaskRecord& r, const Task& task, const loop::RunResult& result,
+                const TaskTally& tally) {
+  r.answer = result.answer.value_or("");
   r.score = result.answer ? score(task.scorer, *result.answer, task.expected, task.wrong) : 0.0;
   r.stop = loop::to_string(result.stop);
   r.iterations = result.iterations;
   r.sub_calls = result.sub_calls;
   tally.fill(r);
-  if (overflow && planned.method == "vanilla") {
-    r.status = "truncated"; // the document does not fit: the plain model cannot be asked
-    r.error = result.message;
-  } else if (tally.truncated()) {
-    r.status = "truncated"; // the server cut the prompt: the score is not the model's
-    r.score = 0;
-    r.error = "the server read far fewer prompt tokens than were sent (silent truncation)";
-  } else if (result.stop != loop::StopReason::final_answer &&
-             result.stop != loop::StopReason::max_iterations) {
-    r.status = "error";
-    r.error = result.message;
-  }
+  set_status(r, result, tally);
+}
+
+TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
+                     const std::atomic<bool>* cancel) {
+  const auto started = Clock::now();
+  const auto task = generate(planned.spec);
+  document::DocumentSet documents;
+  documents.add_text(
+      fmt::format("{}-{}.txt", planned.spec.suite, planned.spec.length_tokens / 1024),
+      task.document);
+  TaskTally tally(setup.providers);
+  const auto result = loop::run(documents, task.query, setup.pool, setup.prompts,
+                                settings_for(planned.method, setup.settings), tally, cancel);
+
+  TaskOutcome outcome;
+  if (result.stop == loop::StopReason::cancelled) return outcome;
+  outcome.failure = provider_failure(result, tally);
+  if (!outcome.failure.empty()) return outcome;
+  const auto chars = static_cast<std::int64_t>(documents.documents().front().characters);
+  auto r = describe(plan, planned, task, chars);
+  record_run(r, task, result, tally);
   r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   r.finished_at = utc_now();
   outcome.record = std::move(r);
   return outcome;
 }
+
+// The tasks of one run_bench and the workers that take them one at a time. Every field a
+// worker writes is guarded by m_mutex (or atomic); so is the observer.
+class Workers {
+public:
+  Workers(const Plan& plan, Setup& setup, ResultsFile& results, BenchObserver& observer,
+          std::vector<PlannedTask> todo, BenchOutcome& outcome)
+      : m_plan(plan), m_setup(setup), m_results(results), m_observer(observer),
+        m_todo(std::move(todo)), m_outcome(outcome) {}
+
+  Result<> run(const std::atomic<bool>* cancel) {
+    if (auto started = start(); !started) return started;
+    watch(cancel);
+    for (auto& t : m_threads) t.join();
+    if (m_thrown) std::rethrow_exception(m_thrown);
+    if (m_error) return std::unexpected(*m_error);
+    return {};
+  }
+
+private:
+  Result<> start() {
+    const auto jobs = static_cast<std::size_t>(std::max<std::int64_t>(1, m_plan.jobs));
+    const auto workers = std::min(jobs, std::max<std::size_t>(m_todo.size(), 1));
+    m_workers_left = static_cast<int>(workers);
+    try {
+      for (std::size_t i = 0; i < workers; ++i) m_threads.emplace_back([this] { work(); });
+    } catch (const std::system_error& error) {
+      // No more threads: stop the ones started, then report (a joinable thread must never
+      // be destroyed, which would end the process).
+      m_halt = true;
+      for (auto& t : m_threads) t.join();
+      return fail(ErrorKind::usage,
+                  fmt::format("cannot start {} tasks at once: {}", workers, error.what()),
+                  "use fewer --jobs");
+    }
+    return {};
+  }
+
+  // Until every worker is done: Ctrl-C stops them; the observer ticks about once a second.
+  void watch(const std::atomic<bool>* cancel) {
+    auto next_tick = Clock::now();
+    while (m_workers_left.load() > 0) {
+      if (cancel != nullptr && cancel->load() && !m_outcome.interrupted) {
+        m_outcome.interrupted = true; // even after a halt: the user asked to stop (exit 130)
+        m_halt = true;
+      }
+      if (Clock::now() >= next_tick) {
+        next_tick += std::chrono::seconds(1);
+        const std::lock_guard lock(m_mutex);
+        m_observer.on_tick(m_running.load());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  void work() {
+    while (!m_halt.load()) {
+      const auto index = m_next.fetch_add(1);
+      if (index >= m_todo.size()) break;
+      ++m_running;
+      try {
+        settle(m_todo[index], run_task(m_plan, m_todo[index], m_setup, &m_halt));
+      } catch (...) {
+        const std::lock_guard lock(m_mutex);
+        if (!m_thrown) m_thrown = std::current_exception();
+        m_halt = true;
+      }
+      --m_running;
+    }
+    m_workers_left.fetch_sub(1);
+  }
+
+  // Records a finished task, or counts a failed one and halts after too many in a row.
+  void settle(const PlannedTask& planned, const TaskOutcome& ran) {
+    const std::lock_guard lock(m_mutex);
+    if (ran.record) {
+      if (auto appended = m_results.append(*ran.record); !appended) {
+        if (!m_error) m_error = appended.error();
+        m_halt = true;
+        return;
+      }
+      ++m_outcome.finished;
+      m_failures_in_a_row = 0;
+      m_observer.on_task_done(*ran.record);
+    } else if (!ran.failure.empty()) {
+      ++m_outcome.failed;
+      m_observer.on_task_failed(planned, ran.failure);
+      if (++m_failures_in_a_row >= k_failures_in_a_row && m_outcome.halted.empty()) {
+        m_outcome.halted = fmt::format("{} tasks in a row failed at the provider (last: {})",
+                                       m_failures_in_a_row, ran.failure);
+        m_halt = true;
+      }
+    }
+  }
+
+  const Plan& m_plan;
+  Setup& m_setup;
+  ResultsFile& m_results;
+  BenchObserver& m_observer;
+  const std::vector<PlannedTask> m_todo;
+  BenchOutcome& m_outcome;
+  // One flag the tasks watch: Ctrl-C, copied in by watch(), or the runner halting.
+  std::atomic<bool> m_halt{false};
+  std::atomic<std::size_t> m_next{0};
+  std::atomic<int> m_workers_left{0};
+  std::atomic<std::size_t> m_running{0};
+  std::mutex m_mutex; // guards the outcome, the counts, the first failure, the observer
+  int m_failures_in_a_row = 0;
+  std::exception_ptr m_thrown;  // a bug: rethrown once every worker has stopped
+  std::optional<Error> m_error; // the results file could not be written
+  std::vector<std::thread> m_threads;
+};
 
 } // namespace
 
@@ -190,12 +321,12 @@ std::vector<PlannedTask> expand(const Plan& plan) {
     for (const auto length : plan.lengths) {
       for (const auto& position : positions) {
         for (std::int64_t trial = 0; trial < plan.trials; ++trial) {
-          for (const auto& method : plan.methods) {
+          for (const auto method : plan.methods) {
             PlannedTask t;
             t.spec = {suite, length, position, trial, plan.seed};
             t.method = method;
-            t.key = fmt::format("{}|{}|{}|{}|trial {}|seed {}|{}", suite, method, length,
-                                position_text(position), trial, plan.seed, plan.model);
+            t.key = fmt::format("{}|{}|{}|{}|trial {}|seed {}|{}", suite, config::to_string(method),
+                                length, position_text(position), trial, plan.seed, plan.model);
             tasks.push_back(std::move(t));
           }
         }
@@ -205,8 +336,8 @@ std::vector<PlannedTask> expand(const Plan& plan) {
   return tasks;
 }
 
-BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
-                       BenchObserver& observer, const std::atomic<bool>* cancel) {
+Result<BenchOutcome> run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
+                               BenchObserver& observer, const std::atomic<bool>* cancel) {
   BenchOutcome outcome;
   std::vector<PlannedTask> todo;
   for (auto& t : expand(plan)) {
@@ -217,79 +348,8 @@ BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
     }
   }
   observer.on_plan(todo.size(), outcome.skipped);
-
-  // One flag the tasks watch: Ctrl-C, copied in by the watcher, or the runner halting.
-  std::atomic<bool> halt{false};
-  std::atomic<std::size_t> next{0};
-  std::mutex mutex; // guards outcome, the failure count, the first exception, the observer
-  int failures_in_a_row = 0;
-  std::exception_ptr thrown;
-  std::atomic<int> workers_left{0};
-  std::atomic<std::size_t> running{0};
-
-  const auto work = [&] {
-    while (!halt.load()) {
-      const auto index = next.fetch_add(1);
-      if (index >= todo.size()) break;
-      const auto& planned = todo[index];
-      ++running;
-      try {
-        auto ran = run_task(plan, planned, setup, &halt);
-        const std::lock_guard lock(mutex);
-        if (ran.record) {
-          results.append(*ran.record);
-          ++outcome.finished;
-          failures_in_a_row = 0;
-          observer.on_task_done(*ran.record);
-        } else if (!ran.failure.empty()) {
-          ++outcome.failed;
-          observer.on_task_failed(planned, ran.failure);
-          if (++failures_in_a_row >= k_failures_in_a_row && outcome.halted.empty()) {
-            outcome.halted = fmt::format("{} tasks in a row failed at the provider (last: {})",
-                                         failures_in_a_row, ran.failure);
-            halt = true;
-          }
-        }
-      } catch (...) {
-        const std::lock_guard lock(mutex);
-        if (!thrown) thrown = std::current_exception();
-        halt = true;
-      }
-      --running;
-    }
-    workers_left.fetch_sub(1);
-  };
-
-  const auto jobs = static_cast<std::size_t>(std::max<std::int64_t>(1, plan.jobs));
-  std::vector<std::thread> threads;
-  const auto workers = std::min(jobs, std::max<std::size_t>(todo.size(), 1));
-  workers_left = static_cast<int>(workers);
-  try {
-    for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work);
-  } catch (const std::system_error& error) {
-    // No more threads: stop the ones started, then report (a joinable thread must never be
-    // destroyed, which would end the process).
-    halt = true;
-    for (auto& t : threads) t.join();
-    throw Fatal(ExitCode::usage,
-                fmt::format("cannot start {} tasks at once: {}", workers, error.what()),
-                "use fewer --jobs");
-  }
-  auto next_tick = Clock::now();
-  while (workers_left.load() > 0) {
-    if (cancel != nullptr && cancel->load() && !outcome.interrupted) {
-      outcome.interrupted = true; // even after a halt: the user asked to stop (exit 130)
-      halt = true;
-    }
-    if (Clock::now() >= next_tick) {
-      next_tick += std::chrono::seconds(1);
-      const std::lock_guard lock(mutex);
-      observer.on_tick(running.load());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  for (auto& t : threads) t.join();
-  if (thrown) std::rethrow_exception(thrown);
+  Workers workers(plan, setup, results, observer, std::move(todo), outcome);
+  if (auto ran = workers.run(cancel); !ran) return std::unexpected(ran.error());
   return outcome;
 }
 

@@ -256,6 +256,12 @@ Task multihop(const TaskSpec& spec) {
 
 std::span<const SuiteInfo> suites() { return k_suites; }
 
+std::vector<std::string> suite_names() {
+  std::vector<std::string> names;
+  for (const auto& s : k_suites) names.emplace_back(s.name);
+  return names;
+}
+
 const SuiteInfo* find_suite(std::string_view name) {
   for (const auto& s : k_suites)
     if (s.name == name) return &s;

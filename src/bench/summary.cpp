@@ -23,17 +23,49 @@ std::size_t suite_rank(const std::string& suite) {
   return all.size();
 }
 
-std::size_t method_rank(const std::string& method) {
-  if (method == "rlm") return 0;
-  if (method == "vanilla") return 1;
-  return 2;
-}
-
 std::string tokens_text(double tokens) {
   if (tokens >= 1e6) return fmt::format("{:.2f}M", tokens / 1e6);
   if (tokens >= 1e4) return fmt::format("{:.0f}k", tokens / 1e3);
   if (tokens >= 1e3) return fmt::format("{:.1f}k", tokens / 1e3);
   return fmt::format("{:.0f}", tokens);
+}
+
+// Rows are grouped by suite (in documented order), method, model and length.
+using Group = std::tuple<std::size_t, std::string, Method, std::string, std::int64_t>;
+
+// The means of one group's records (`members` is never empty).
+SummaryRow group_row(const Group& group, const std::vector<const TaskRecord*>& members) {
+  SummaryRow row;
+  row.suite = std::get<1>(group);
+  row.method = config::to_string(std::get<2>(group));
+  row.model = std::get<3>(group);
+  row.length_tokens = std::get<4>(group);
+  row.tasks = static_cast<std::int64_t>(members.size());
+  double score = 0;
+  double root = 0;
+  double sub = 0;
+  double seconds = 0;
+  double cost = 0;
+  std::int64_t priced = 0;
+  for (const auto* r : members) {
+    score += r->score;
+    root += static_cast<double>(r->root.total());
+    sub += static_cast<double>(r->sub.total());
+    seconds += r->seconds;
+    if (r->status == Status::truncated) ++row.truncated;
+    if (r->status == Status::error) ++row.errors;
+    if (r->cost) {
+      cost += *r->cost;
+      ++priced;
+    }
+  }
+  const auto n = static_cast<double>(members.size());
+  row.accuracy = score / n;
+  row.mean_root_tokens = root / n;
+  row.mean_sub_tokens = sub / n;
+  row.mean_seconds = seconds / n;
+  if (priced > 0) row.mean_cost = cost / static_cast<double>(priced);
+  return row;
 }
 
 } // namespace
@@ -44,15 +76,11 @@ Summary summarize(const std::vector<TaskRecord>& records) {
   for (const auto& r : records) latest[r.key] = &r;
 
   // Several models (report over several files) are kept apart, never averaged together.
-  using Group =
-      std::tuple<std::size_t, std::string, std::size_t, std::string, std::string, std::int64_t>;
   std::map<Group, std::vector<const TaskRecord*>> groups;
   std::set<std::string> labels;
   std::set<std::string> models;
   for (const auto& [key, r] : latest) {
-    groups[{suite_rank(r->suite), r->suite, method_rank(r->method), r->method, r->model,
-            r->length_tokens}]
-        .push_back(r);
+    groups[{suite_rank(r->suite), r->suite, r->method, r->model, r->length_tokens}].push_back(r);
     if (!r->label.empty()) labels.insert(r->label);
     if (!r->model.empty()) models.insert(r->model);
   }
@@ -61,37 +89,8 @@ Summary summarize(const std::vector<TaskRecord>& records) {
   summary.labels.assign(labels.begin(), labels.end());
   summary.models.assign(models.begin(), models.end());
   for (const auto& [group, members] : groups) {
-    SummaryRow row;
-    row.suite = std::get<1>(group);
-    row.method = std::get<3>(group);
-    row.model = std::get<4>(group);
+    auto row = group_row(group, members);
     if (models.size() > 1) row.method = fmt::format("{} ({})", row.method, row.model);
-    row.length_tokens = std::get<5>(group);
-    row.tasks = static_cast<std::int64_t>(members.size());
-    double score = 0;
-    double root = 0;
-    double sub = 0;
-    double seconds = 0;
-    double cost = 0;
-    std::int64_t priced = 0;
-    for (const auto* r : members) {
-      score += r->score;
-      root += static_cast<double>(r->root.total());
-      sub += static_cast<double>(r->sub.total());
-      seconds += r->seconds;
-      if (r->status == "truncated") ++row.truncated;
-      if (r->status == "error") ++row.errors;
-      if (r->cost) {
-        cost += *r->cost;
-        ++priced;
-      }
-    }
-    const auto n = static_cast<double>(members.size());
-    row.accuracy = score / n;
-    row.mean_root_tokens = root / n;
-    row.mean_sub_tokens = sub / n;
-    row.mean_seconds = seconds / n;
-    if (priced > 0) row.mean_cost = cost / static_cast<double>(priced);
     summary.rows.push_back(row);
   }
   return summary;

@@ -17,8 +17,9 @@ std::string duration_text(double seconds) {
   return fmt::format("{}s", s);
 }
 
-std::string task_name(const bench::TaskSpec& spec, const std::string& method) {
-  return fmt::format("{} {} {}{} trial {}", spec.suite, method, format_length(spec.length_tokens),
+std::string task_name(const bench::TaskSpec& spec, bench::Method method) {
+  return fmt::format("{} {} {}{} trial {}", spec.suite, config::to_string(method),
+                     format_length(spec.length_tokens),
                      spec.position ? fmt::format(" at {:g}", *spec.position) : "", spec.trial + 1);
 }
 
@@ -35,7 +36,7 @@ std::string BenchProgress::eta() const {
 std::string BenchProgress::status() const {
   std::string accuracy;
   for (const auto& [method, score] : m_scores) {
-    accuracy += fmt::format(" · {} {:.0f}%", printable(method, 20),
+    accuracy += fmt::format(" · {} {:.0f}%", config::to_string(method),
                             100.0 * score.first / std::max(1, score.second));
   }
   const double elapsed =
@@ -75,13 +76,14 @@ void BenchProgress::on_task_done(const bench::TaskRecord& r) {
   ++score.second;
   bench::TaskSpec spec{r.suite, r.length_tokens, r.position, r.trial, r.seed};
   const auto calls =
-      r.method == "rlm"
+      r.method == bench::Method::rlm
           ? fmt::format("{} turn{}, {} sub-call{}", r.iterations, r.iterations == 1 ? "" : "s",
                         r.sub_calls, r.sub_calls == 1 ? "" : "s")
           : fmt::format("{} call{}", r.root.calls, r.root.calls == 1 ? "" : "s");
   const auto what =
       fmt::format("{}: score {:.2f}{}, {}, {:.1f} s", task_name(spec, r.method), r.score,
-                  r.status == "ok" ? "" : " (" + r.status + ")", calls, r.seconds);
+                  r.status == bench::Status::ok ? "" : fmt::format(" ({})", to_string(r.status)),
+                  calls, r.seconds);
   if (m_style == Style::lines) {
     write_stderr_line("info", fmt::format("[{}/{}] {}{}", m_done, m_total, what, eta()));
   } else {

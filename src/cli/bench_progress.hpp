@@ -33,7 +33,7 @@ private:
   std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
   std::size_t m_total = 0;
   std::size_t m_done = 0;
-  std::map<std::string, std::pair<double, int>> m_scores; // method -> (sum, count)
+  std::map<bench::Method, std::pair<double, int>> m_scores; // method -> (sum, count)
   std::size_t m_running = 0;
   std::string m_last; // the last finished task, for the live line
   bool m_line_shown = false;

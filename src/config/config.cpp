@@ -13,6 +13,14 @@ const char* to_string(ProviderType type) {
 
 const char* to_string(Role role) { return role == Role::root ? "root" : "sub"; }
 
+const char* to_string(BenchMethod method) { return method == BenchMethod::rlm ? "rlm" : "vanilla"; }
+
+std::optional<BenchMethod> parse_bench_method(std::string_view name) {
+  for (const auto method : k_bench_methods)
+    if (name == to_string(method)) return method;
+  return std::nullopt;
+}
+
 std::string default_base_url(ProviderType type) {
   switch (type) {
   case ProviderType::ollama: return "http://localhost:11434";

@@ -273,15 +273,14 @@ Read<std::vector<double>> read_value(const toml::node& node, As<std::vector<doub
   });
 }
 
-Read<std::vector<std::string>> read_value(const toml::node& node, As<std::vector<std::string>>,
-                                          schema::ChoiceList rule, std::string_view key) {
-  const auto example = fmt::format("[\"{}\"]", fmt::join(rule.allowed, "\", \""));
-  return read_items<std::string>(
-      node, key, example, [&](const toml::node& item) -> Read<std::string> {
-        auto value = choose<std::string_view>(item, key, rule.allowed, rule.allowed);
-        if (!value) return std::unexpected(value.error());
-        return std::string(*value);
-      });
+Read<std::vector<BenchMethod>> read_value(const toml::node& node, As<std::vector<BenchMethod>>,
+                                          schema::Plain, std::string_view key) {
+  std::array<std::string_view, std::size(k_bench_methods)> names{};
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = to_string(k_bench_methods[i]);
+  const auto example = fmt::format("[\"{}\"]", fmt::join(names, "\", \""));
+  return read_items<BenchMethod>(node, key, example, [&](const toml::node& item) {
+    return choose<BenchMethod>(item, key, names, std::span(k_bench_methods));
+  });
 }
 
 Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::Plain,

@@ -90,7 +90,7 @@ std::expected<std::int64_t, ProviderError> OllamaProvider::context_length() {
   if (m_settings.context_length) return *m_settings.context_length;
   if (m_context_length) return *m_context_length;
   auto request = base_request("/api/show");
-  request.method = "POST";
+  request.method = http::Method::post;
   request.body = json{{"model", m_settings.model}}.dump();
   request.max_body_bytes = 8ULL << 20;
   const auto response = m_transport.perform(request);
@@ -141,7 +141,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
   if (!chat.stop.empty()) options["stop"] = chat.stop;
   Exchange e;
   e.request = base_request("/api/chat");
-  e.request.method = "POST";
+  e.request.method = http::Method::post;
   e.request.cancel = chat.cancel;
   e.request.body = json{
       {"model", m_settings.model},

@@ -115,7 +115,7 @@ std::optional<std::int64_t> OpenAiProvider::count_tokens(const std::vector<Messa
   std::string text;
   for (const auto& m : messages) text.append(m.content).push_back('\n');
   http::Request request;
-  request.method = "POST";
+  request.method = http::Method::post;
   request.url = server_root(m_settings.base_url) + "/tokenize";
   request.timeouts = m_timeouts;
   request.headers = {"Content-Type: application/json"};
@@ -201,7 +201,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
   if (chat.stream) body["stream_options"] = {{"include_usage", true}};
   if (!chat.stop.empty()) body["stop"] = chat.stop;
   Exchange e;
-  e.request.method = "POST";
+  e.request.method = http::Method::post;
   e.request.url = m_settings.base_url + "/chat/completions";
   e.request.timeouts = m_timeouts;
   e.request.cancel = chat.cancel;

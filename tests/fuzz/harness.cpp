@@ -51,7 +51,7 @@ public:
   std::expected<http::Response, http::Failure> perform(const http::Request& request) override {
     http::Response response;
     response.status = 200;
-    if (request.method != "POST") {
+    if (request.method != http::Method::post) {
       if (!m_modes.probes_get_the_bytes) response.status = 404;
       response.body = m_modes.body;
       return response;
@@ -166,16 +166,13 @@ std::string openai_reply(std::string_view data) {
 }
 
 std::string results_file(std::string_view data) {
-  try {
-    const auto results = bench::parse_results("fuzz.jsonl", data);
-    const auto summary = bench::summarize(results.records);
-    (void)bench::render_table(summary);
-    (void)bench::chart_html(summary, "fuzz");
-    return std::to_string(results.records.size()) + " records, " +
-           std::to_string(results.bad_lines) + " bad lines";
-  } catch (const Fatal& error) {
-    return std::string("error: ") + error.what();
-  }
+  const auto results = bench::parse_results("fuzz.jsonl", data);
+  if (!results) return "error: " + results.error().message;
+  const auto summary = bench::summarize(results->records);
+  (void)bench::render_table(summary);
+  (void)bench::chart_html(summary, "fuzz");
+  return std::to_string(results->records.size()) + " records, " +
+         std::to_string(results->bad_lines) + " bad lines";
 }
 
 std::string worker_frame(std::string_view data) {

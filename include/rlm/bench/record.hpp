@@ -2,13 +2,31 @@
 // (suite, method, length, position, trial, seed, model), so a rerun can skip what is done.
 #pragma once
 
+#include "rlm/config/config.hpp"
+#include "rlm/util/error.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rlm::bench {
+
+using Method = config::BenchMethod; // defined with the config key that names it
+
+// How a task ended, as `status` in its record.
+enum class Status {
+  ok,        // the method answered (the answer may still be wrong)
+  truncated, // the document did not fit the model's context, or the server cut the prompt
+  error,     // the run ended without an answer for another reason
+};
+
+// "ok", "truncated", "error": the spelling in results files.
+const char* to_string(Status status);
+// The status spelled `name`, or nothing.
+std::optional<Status> parse_status(std::string_view name);
 
 struct TokenCount {
   std::int64_t calls = 0;
@@ -21,7 +39,7 @@ struct TokenCount {
 struct TaskRecord {
   std::string key;
   std::string suite;
-  std::string method; // "rlm" or "vanilla"
+  Method method = Method::rlm;
   std::int64_t length_tokens = 0;
   std::optional<double> position; // where the facts sit, 0..1; none for aggregate tasks
   std::int64_t trial = 0;
@@ -34,9 +52,7 @@ struct TaskRecord {
   std::string answer;
   std::string scorer; // "exact", "contains", "numeric", "set_f1"
   double score = 0;   // 0..1
-  // "ok"; "truncated" when the document did not fit the model's context or the server cut
-  // it; "error" when the run ended without an answer for another reason.
-  std::string status = "ok";
+  Status status = Status::ok;
   std::string error;
   std::string stop; // the loop's stop reason
   std::int64_t iterations = 0;
@@ -49,8 +65,9 @@ struct TaskRecord {
 };
 
 nlohmann::json to_json(const TaskRecord& record);
-// A record from one line of a results file; nothing when the line is not a record (a line
-// cut short by a crash, or not JSON).
-std::optional<TaskRecord> record_from_json(const nlohmann::json& line);
+// A record from one line of a results file, or an input Error saying why the line is not a
+// record (a field missing, of the wrong type or out of range; an unknown method or status).
+// A record without `status` (no such line is written now) is `ok`.
+Result<TaskRecord> record_from_json(const nlohmann::json& line);
 
 } // namespace rlm::bench

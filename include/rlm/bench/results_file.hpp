@@ -4,8 +4,10 @@
 #pragma once
 
 #include "rlm/bench/record.hpp"
+#include "rlm/util/error.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -18,18 +20,18 @@ struct ReadResults {
   std::size_t bad_lines = 0; // lines that were not records (e.g. one cut short by a crash)
 };
 
-// Reads a results file. Throws Fatal(ExitCode::input) when it cannot be read, is a
+// Reads a results file. An input Error when it is missing or cannot be read, is a
 // directory, or holds no records but other lines (not a results file).
-ReadResults read_results(const std::string& path);
+Result<ReadResults> read_results(const std::string& path);
 // The same, for the text of a file named `path`.
-ReadResults parse_results(const std::string& path, std::string_view text);
+Result<ReadResults> parse_results(const std::string& path, std::string_view text);
 
 class ResultsFile {
 public:
   // Opens `path` for appending, creating it, and locks it against a second run; reads the
-  // records already there. Throws Fatal (input, output, or usage when another run holds
-  // the lock) with the path and the fix when it cannot.
-  explicit ResultsFile(std::string path);
+  // records already there. An Error (input, output, or usage when another run holds the
+  // lock) with the path and the fix when it cannot.
+  static Result<std::unique_ptr<ResultsFile>> open(std::string path);
   // Removes the file again when this run created it and wrote nothing.
   ~ResultsFile();
   ResultsFile(const ResultsFile&) = delete;
@@ -40,11 +42,14 @@ public:
   std::size_t bad_lines() const { return m_bad_lines; }
   bool done(const std::string& key) const;
 
-  // Appends one record and syncs it to disk. Thread-safe. Throws Fatal(ExitCode::output)
-  // when the write fails (disk full): the records written before stay.
-  void append(const TaskRecord& record);
+  // Appends one record and syncs it to disk. Thread-safe. An output Error when the write
+  // fails (disk full): the records written before stay, and every later append fails too.
+  Result<> append(const TaskRecord& record);
 
 private:
+  explicit ResultsFile(std::string path) : m_path(std::move(path)) {}
+  Result<> open_for_append(const std::string& text);
+
   std::string m_path;
   int m_fd = -1;
   std::vector<TaskRecord> m_existing;

@@ -9,6 +9,7 @@
 #include "rlm/loop/prompts.hpp"
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/pool.hpp"
+#include "rlm/util/error.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -24,7 +25,7 @@ struct Plan {
   std::vector<double> positions;     // for suites that place facts
   std::int64_t trials = 1;
   std::int64_t seed = 42;
-  std::vector<std::string> methods; // "rlm", "vanilla"
+  std::vector<Method> methods;
   std::int64_t jobs = 1;
   std::string model; // the root model(s): part of each task's key
   std::string label; // stored in each record (e.g. that the model is scripted)
@@ -32,7 +33,7 @@ struct Plan {
 
 struct PlannedTask {
   TaskSpec spec;
-  std::string method;
+  Method method = Method::rlm;
   std::string key;
 };
 
@@ -68,9 +69,10 @@ struct BenchOutcome {
 };
 
 // Runs the plan's unfinished tasks. `cancel` (Ctrl-C) stops the tasks running; they are not
-// recorded. The runner stops itself after k_failures_in_a_row provider failures.
-BenchOutcome run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
-                       BenchObserver& observer, const std::atomic<bool>* cancel);
+// recorded. The runner stops itself after k_failures_in_a_row provider failures. An Error
+// when the results file cannot be written (output) or the workers cannot start (usage).
+Result<BenchOutcome> run_bench(const Plan& plan, Setup& setup, ResultsFile& results,
+                               BenchObserver& observer, const std::atomic<bool>* cancel);
 
 inline constexpr int k_failures_in_a_row = 3;
 

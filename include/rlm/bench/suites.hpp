@@ -25,6 +25,8 @@ struct SuiteInfo {
 };
 std::span<const SuiteInfo> suites();
 const SuiteInfo* find_suite(std::string_view name);
+// The suites' names in their documented order: niah, multifact, aggregate, multihop.
+std::vector<std::string> suite_names();
 
 // One document to generate. `position` (0..1) is where the fact sits, for suites that use it.
 struct TaskSpec {

@@ -14,7 +14,7 @@ namespace rlm::bench {
 
 struct SummaryRow {
   std::string suite;  // "niah", "multifact", "aggregate", "multihop"
-  std::string method; // "rlm" or "vanilla"; "rlm (model)" when the records hold several models
+  std::string method; // as shown: "rlm", or "rlm (model)" when the records hold several models
   std::string model;  // the root model
   std::int64_t length_tokens = 0;
   std::int64_t tasks = 0;

@@ -6,12 +6,17 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rlm::config {
 
 enum class ProviderType { ollama, deepseek, openai };
 enum class Role { root, sub };
+// How `rlm bench` answers a task: the RLM loop, or the whole document in one prompt to the
+// same root model. Spelled "rlm" and "vanilla" in config files, flags and results files.
+enum class BenchMethod { rlm, vanilla };
+inline constexpr BenchMethod k_bench_methods[] = {BenchMethod::rlm, BenchMethod::vanilla};
 
 // Where a value came from, so `rlm config show` can say why it has the value it has.
 struct Origin {
@@ -63,7 +68,7 @@ struct BenchSettings {
   std::vector<double> positions = {0.1, 0.5, 0.9};
   std::int64_t trials = 1;
   std::int64_t seed = 42;
-  std::vector<std::string> methods = {"rlm", "vanilla"};
+  std::vector<BenchMethod> methods = {BenchMethod::rlm, BenchMethod::vanilla};
   std::int64_t jobs = 1;
 };
 
@@ -87,6 +92,9 @@ struct Config {
 // The names used in config files and messages.
 const char* to_string(ProviderType type);
 const char* to_string(Role role);
+const char* to_string(BenchMethod method);
+// The method spelled `name` ("rlm" or "vanilla", exactly), or nothing.
+std::optional<BenchMethod> parse_bench_method(std::string_view name);
 
 // The base URL a provider of `type` uses when the file gives none ("" = it must be given).
 std::string default_base_url(ProviderType type);

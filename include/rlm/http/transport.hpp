@@ -21,8 +21,14 @@ struct Timeouts {
   std::chrono::milliseconds total{1'800'000}; // the whole request
 };
 
+// The HTTP methods providers use.
+enum class Method { get, post };
+
+// "GET" or "POST", as on the wire.
+constexpr const char* to_string(Method method) { return method == Method::post ? "POST" : "GET"; }
+
 struct Request {
-  std::string method = "GET"; // GET or POST
+  Method method = Method::get;
   std::string url;
   std::vector<std::string> headers; // "Name: value"
   std::string body;

@@ -52,7 +52,7 @@ struct BenchFixture {
     plan.suites = {"niah"};
     plan.lengths = {4096, 65536};
     plan.positions = {0.1, 0.9};
-    plan.methods = {"rlm", "vanilla"};
+    plan.methods = {Method::rlm, Method::vanilla};
     plan.jobs = 2;
     plan.model = "scripted";
     plan.label = "scripted";
@@ -62,8 +62,14 @@ struct BenchFixture {
 
   BenchOutcome run(Recorder& recorder, const std::atomic<bool>* cancel = nullptr) {
     Setup setup{*pool, prompts, settings, {{"fake", cfg.providers[0]}}};
-    ResultsFile results(dir + "/r.jsonl");
-    return run_bench(plan, setup, results, recorder, cancel);
+    auto results = ResultsFile::open(dir + "/r.jsonl");
+    if (!results) {
+      ADD_FAILURE() << results.error().message;
+      return {};
+    }
+    auto outcome = run_bench(plan, setup, **results, recorder, cancel);
+    EXPECT_TRUE(outcome) << outcome.error().message;
+    return outcome.value_or(BenchOutcome{});
   }
 
   std::string dir;
@@ -85,10 +91,10 @@ TEST(BenchRunner, RunsBothMethodsAndARerunSkipsEveryFinishedTask) {
   ASSERT_EQ(first.records.size(), 8U);
   for (const auto& r : first.records) {
     EXPECT_EQ(r.label, "scripted");
-    if (r.method == "rlm") {
+    if (r.method == Method::rlm) {
       // The scripted root's Lua found the needle through sub-calls.
       EXPECT_EQ(r.score, 1.0) << r.answer;
-      EXPECT_EQ(r.status, "ok");
+      EXPECT_EQ(r.status, Status::ok);
       EXPECT_EQ(r.root.calls, 1);
       EXPECT_GE(r.sub.calls, 1);
       EXPECT_GT(r.sub.prompt, 0);
@@ -98,7 +104,7 @@ TEST(BenchRunner, RunsBothMethodsAndARerunSkipsEveryFinishedTask) {
       EXPECT_GT(r.root.prompt, 4096);
     } else {
       // 64k tokens do not fit the model's 32k window: refused, never silently cut.
-      EXPECT_EQ(r.status, "truncated");
+      EXPECT_EQ(r.status, Status::truncated);
       EXPECT_EQ(r.score, 0.0);
       EXPECT_THAT(r.error, HasSubstr("does not fit"));
     }
@@ -116,7 +122,7 @@ TEST(BenchRunner, RunsBothMethodsAndARerunSkipsEveryFinishedTask) {
   EXPECT_EQ(again.finished, 0U);
   EXPECT_EQ(second.planned, 0U);
   EXPECT_EQ(chats(), chats_before); // nothing was asked again
-  EXPECT_EQ(read_results(f.dir + "/r.jsonl").records.size(), 8U);
+  EXPECT_EQ(read_results(f.dir + "/r.jsonl")->records.size(), 8U);
 }
 
 TEST(BenchRunner, ADeadProviderStopsTheRunAndRecordsNothing) {
@@ -141,7 +147,7 @@ TEST(BenchRunner, ASubCallTheProviderFailedLeavesTheTaskUnrecorded) {
   script["replies"][0]["error"] = "out of memory";
   testing::FakeProvider server(script);
   BenchFixture f(server.base_url());
-  f.plan.methods = {"rlm"};
+  f.plan.methods = {Method::rlm};
   f.plan.lengths = {4096};
   f.plan.positions = {0.5};
   Recorder recorder;

@@ -22,7 +22,7 @@ Request get(std::string url) {
 
 Request post_chat(const std::string& base, bool stream) {
   Request r;
-  r.method = "POST";
+  r.method = http::Method::post;
   r.url = base + "/api/chat";
   r.headers = {"Content-Type: application/json"};
   r.body = json{{"model", "m"},
@@ -133,7 +133,7 @@ TEST(CurlTransport, DataThatIsNotProgressDoesNotResetTheIdleTimer) {
   testing::FakeProvider server(json{{"replies", {{{"fault", "keepalive"}, {"latency_ms", 0}}}}});
   CurlTransport transport;
   Request request;
-  request.method = "POST";
+  request.method = http::Method::post;
   request.url = server.base_url() + "/v1/chat/completions";
   request.body = json{{"model", "m"}, {"stream", true}, {"messages", json::array()}}.dump();
   std::string seen;

@@ -15,7 +15,7 @@ TEST(BenchRunner, ExpandsEveryTaskWithBothMethodsSideBySide) {
   plan.lengths = {4096, 8192};
   plan.positions = {0.1, 0.5};
   plan.trials = 2;
-  plan.methods = {"rlm", "vanilla"};
+  plan.methods = {Method::rlm, Method::vanilla};
   plan.model = "m";
   const auto tasks = expand(plan);
   // niah: 2 lengths x 2 positions x 2 trials x 2 methods; aggregate ignores positions.

@@ -98,7 +98,7 @@ methods = ["rlm"]
   EXPECT_EQ(c.http.max_retries, 0);
   EXPECT_EQ(c.bench.lengths, "4k,32k");
   EXPECT_EQ(c.bench.positions, std::vector<double>{0.5});
-  EXPECT_EQ(c.bench.methods, std::vector<std::string>{"rlm"});
+  EXPECT_EQ(c.bench.methods, std::vector{BenchMethod::rlm});
 }
 
 TEST(ConfigLoad, TypeDefaultsFillBaseUrlKeyVariableAndName) {
