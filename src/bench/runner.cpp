@@ -110,9 +110,11 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
   const auto started = Clock::now();
   const auto task = generate(planned.spec);
   document::DocumentSet documents;
-  documents.add_text(
+  const auto added = documents.add_text(
       fmt::format("{}-{}.txt", planned.spec.suite, planned.spec.length_tokens / 1024),
       task.document);
+  if (!added) // a generated document: only the memory file can fail
+    throw Fatal(ExitCode::failure, added.error().message, added.error().hint);
 
   auto settings = setup.settings;
   if (planned.method == "vanilla") {

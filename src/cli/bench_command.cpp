@@ -2,6 +2,7 @@
 
 #include "bench_progress.hpp"
 #include "effective_config.hpp"
+#include "fatal.hpp"
 #include "interrupt.hpp"
 #include "run_overrides.hpp"
 
@@ -236,7 +237,7 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
     return to_int(ExitCode::success);
   }
 
-  const auto prompts = loop::load_prompts(cfg.prompts_dir);
+  const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
   http::CurlTransport transport;
   auto pool = make_run_pool(cfg, transport, context.env);
   bench::Setup setup{*pool, prompts, run_settings(cfg), {}};
