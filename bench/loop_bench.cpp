@@ -60,8 +60,8 @@ void BM_LoopFanOut(benchmark::State& state) {
   auto pool = providers::make_pool(cfg, transport,
                                    [](std::string_view) { return std::optional<std::string>{}; });
   document::DocumentSet documents;
-  documents.add_text("doc.txt", "a small document\n");
-  const auto prompts = loop::load_prompts("");
+  documents.add_text("doc.txt", "a small document\n").value();
+  const auto prompts = loop::load_prompts("").value();
   loop::RunSettings settings;
   settings.max_sub_calls = n;
   settings.bypass_enabled = false;

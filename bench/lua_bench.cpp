@@ -52,7 +52,7 @@ std::uint64_t status_kb(pid_t pid, const std::string& field) {
 
 void BM_CellRoundTrip(benchmark::State& state) {
   rlm::document::DocumentSet documents;
-  documents.add_text("doc.txt", "a small document\n");
+  documents.add_text("doc.txt", "a small document\n").value();
   SilentHost host;
   rlm::lua::Session session(documents, Limits{}, host);
   for (auto _ : state) {
@@ -64,7 +64,7 @@ BENCHMARK(BM_CellRoundTrip)->Unit(benchmark::kMicrosecond);
 
 void BM_CellRoundTripWithLlmQuery(benchmark::State& state) {
   rlm::document::DocumentSet documents;
-  documents.add_text("doc.txt", "a small document\n");
+  documents.add_text("doc.txt", "a small document\n").value();
   SilentHost host;
   rlm::lua::Session session(documents, Limits{}, host);
   for (auto _ : state) {
@@ -99,7 +99,7 @@ BENCHMARK_CAPTURE(BM_RegexOver100MB, plain_find, "print(context:find('NEEDLE', 1
 // Starting a session over 100 MB: spawn the worker, map the memory file, build `context`.
 void BM_Load100MB(benchmark::State& state) {
   rlm::document::DocumentSet documents;
-  documents.add_text("big.log", hundred_megabytes());
+  documents.add_text("big.log", hundred_megabytes()).value();
   SilentHost host;
   double worker_peak_mb = 0;
   for (auto _ : state) {

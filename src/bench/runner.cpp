@@ -174,15 +174,19 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
                      const std::atomic<bool>* cancel) {
   const auto started = Clock::now();
   const auto task = generate(planned.spec);
+  TaskOutcome outcome;
   document::DocumentSet documents;
-  documents.add_text(
+  const auto added = documents.add_text(
       fmt::format("{}-{}.txt", planned.spec.suite, planned.spec.length_tokens / 1024),
       task.document);
+  if (!added) { // a generated document: only the memory file can fail
+    outcome.failure = added.error().message;
+    return outcome;
+  }
   TaskTally tally(setup.providers);
   const auto result = loop::run(documents, task.query, setup.pool, setup.prompts,
                                 settings_for(planned.method, setup.settings), tally, cancel);
 
-  TaskOutcome outcome;
   if (result.stop == loop::StopReason::cancelled) return outcome;
   outcome.failure = provider_failure(result, tally);
   if (!outcome.failure.empty()) return outcome;

@@ -1,6 +1,7 @@
 #include "ask_command.hpp"
 
 #include "effective_config.hpp"
+#include "fatal.hpp"
 #include "interrupt.hpp"
 #include "progress.hpp"
 #include "run_overrides.hpp"
@@ -176,9 +177,9 @@ int run_ask(const AskOptions& options, const Context& context) {
     contexts.emplace_back("-");
   }
   document::DocumentSet documents;
-  for (const auto& path : contexts) documents.add_file(path);
+  for (const auto& path : contexts) or_exit(documents.add_file(path));
 
-  const auto prompts = loop::load_prompts(cfg.prompts_dir);
+  const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
   http::CurlTransport transport;
   auto pool = make_run_pool(cfg, transport, context.env);
 
@@ -191,7 +192,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   std::unique_ptr<loop::TrajectoryWriter> trajectory;
   if (!options.trajectory.empty()) {
     trajectory =
-        std::make_unique<loop::TrajectoryWriter>(options.trajectory, header(cfg, documents, query));
+        or_exit(loop::TrajectoryWriter::open(options.trajectory, header(cfg, documents, query)));
   }
   std::vector<loop::Observer*> observers = {&progress};
   if (trajectory) observers.push_back(trajectory.get());
@@ -202,7 +203,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   progress.done();
   const auto usage = pool->usage();
   const auto report = loop::to_json(result, usage);
-  if (trajectory) trajectory->finish(report);
+  if (trajectory) or_exit(trajectory->finish(report));
 
   if (options.json) {
     write_stdout(report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

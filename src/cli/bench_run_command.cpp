@@ -112,7 +112,7 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
     for (const auto& t : bench::expand(plan)) write_stdout(t.key + "\n");
     return to_int(ExitCode::success);
   }
-  const auto prompts = loop::load_prompts(cfg.prompts_dir);
+  const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
   http::CurlTransport transport;
   auto pool = make_run_pool(cfg, transport, context.env);
   auto setup = make_setup(*pool, prompts, cfg);

@@ -1,6 +1,7 @@
 #include "config_command.hpp"
 
 #include "effective_config.hpp"
+#include "fatal.hpp"
 
 #include "rlm/config/load.hpp"
 #include "rlm/config/render.hpp"
@@ -57,7 +58,8 @@ int check_one(const std::string& file, const CheckOptions& options, const Contex
 int run_check(const CheckOptions& options, const Context& context) {
   auto files = options.files;
   if (files.empty()) {
-    const auto source = config::locate_config(context.options.config_path, context.env, ".");
+    const auto source =
+        or_exit(config::locate_config(context.options.config_path, context.env, "."));
     if (!source.path) {
       if (!context.options.verbosity.quiet) {
         write_stdout(

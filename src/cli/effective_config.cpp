@@ -1,5 +1,7 @@
 #include "effective_config.hpp"
 
+#include "fatal.hpp"
+
 #include "rlm/config/load.hpp"
 #include "rlm/util/console.hpp"
 #include "rlm/util/fatal.hpp"
@@ -22,7 +24,7 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, bool quiet) {
 }
 
 EffectiveConfig load_effective_config(const Context& context) {
-  auto source = config::locate_config(context.options.config_path, context.env, ".");
+  auto source = or_exit(config::locate_config(context.options.config_path, context.env, "."));
   if (!source.path) return {config::built_in_config(), source};
   spdlog::debug("reading configuration from {} (found by {})", source.path->string(),
                 source.found_by);

@@ -3,6 +3,7 @@
 #include "interrupt.hpp"
 
 #include "effective_config.hpp"
+#include "fatal.hpp"
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/lua/session.hpp"
@@ -71,7 +72,7 @@ int run_lua(const LuaOptions& options, const Context& context) {
   }
   const auto effective = load_effective_config(context);
   document::DocumentSet documents;
-  for (const auto& path : options.contexts) documents.add_file(path);
+  for (const auto& path : options.contexts) or_exit(documents.add_file(path));
   std::vector<std::string> cells = options.cells;
   if (!options.script.empty()) cells.push_back(read_script(options.script));
 

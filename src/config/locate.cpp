@@ -1,7 +1,6 @@
 #include "rlm/config/locate.hpp"
 
 #include "rlm/util/display.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 
@@ -15,16 +14,16 @@ bool is_file(const std::filesystem::path& path) {
 }
 
 // A file the user named explicitly: it must exist, or the command cannot honour the request.
-ConfigSource required(const std::string& path, const std::string& found_by) {
+Result<ConfigSource> required(const std::string& path, const std::string& found_by) {
   if (!is_file(path)) {
     std::error_code ec;
     const bool exists = !path.empty() && std::filesystem::exists(path, ec);
-    throw Fatal(ExitCode::usage,
+    return fail(ErrorKind::usage,
                 fmt::format("config file '{}' (from {}) {}", printable(path), found_by,
                             exists ? "is not a regular file" : "does not exist"),
                 "check the path, or unset it to use the default lookup (docs/config.md)");
   }
-  return {std::filesystem::path(path), found_by};
+  return ConfigSource{std::filesystem::path(path), found_by};
 }
 
 std::optional<std::filesystem::path> user_config_path(const Environment& env) {
@@ -40,18 +39,19 @@ std::optional<std::filesystem::path> user_config_path(const Environment& env) {
 
 } // namespace
 
-ConfigSource locate_config(const std::optional<std::string>& flag, const Environment& env,
-                           const std::filesystem::path& cwd) {
+Result<ConfigSource> locate_config(const std::optional<std::string>& flag, const Environment& env,
+                                   const std::filesystem::path& cwd) {
   if (flag) return required(*flag, "--config");
   if (const auto from_env = env("RLM_CONFIG"); from_env && !from_env->empty()) {
     return required(*from_env, "$RLM_CONFIG");
   }
-  if (const auto local = cwd / "rlm.toml"; is_file(local)) return {local, "./rlm.toml"};
+  if (const auto local = cwd / "rlm.toml"; is_file(local)) return ConfigSource{local, "./rlm.toml"};
   if (const auto user = user_config_path(env); user && is_file(*user)) {
     const bool xdg = env("XDG_CONFIG_HOME").value_or("").starts_with("/");
-    return {*user, xdg ? "$XDG_CONFIG_HOME/rlm/config.toml" : "~/.config/rlm/config.toml"};
+    return ConfigSource{*user,
+                        xdg ? "$XDG_CONFIG_HOME/rlm/config.toml" : "~/.config/rlm/config.toml"};
   }
-  return {std::nullopt, "built-in"};
+  return ConfigSource{std::nullopt, "built-in"};
 }
 
 } // namespace rlm::config

@@ -3,49 +3,52 @@
 #include "builtin_prompts.hpp"
 
 #include "rlm/util/display.hpp"
-#include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace rlm::loop {
 
 namespace {
 
-void override_from(const std::filesystem::path& dir, const char* name, std::string& text) {
+Result<> override_from(const std::filesystem::path& dir, const char* name, std::string& text) {
   const auto path = dir / (std::string(name) + ".md");
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return;
+  if (!std::filesystem::exists(path, ec)) return {};
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
   if (!in || !(content << in.rdbuf())) {
-    throw Fatal(ExitCode::usage,
+    return fail(ErrorKind::usage,
                 fmt::format("cannot read the prompt file {}", printable(path.string(), 200)),
                 "check its permissions, or remove it to use the built-in prompt");
   }
   text = content.str();
+  return {};
 }
 
 } // namespace
 
-Prompts load_prompts(const std::string& dir) {
+Result<Prompts> load_prompts(const std::string& dir) {
   Prompts prompts{std::string(k_builtin_system), std::string(k_builtin_bypass),
                   std::string(k_builtin_final), std::string(k_builtin_nested)};
   if (dir.empty()) return prompts;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
-    throw Fatal(ExitCode::usage,
+    return fail(ErrorKind::usage,
                 fmt::format("prompts_dir {} is not a directory", printable(dir, 200)),
                 "fix prompts_dir in the config, or remove it to use the built-in prompts");
   }
-  override_from(dir, "system", prompts.system);
-  override_from(dir, "bypass", prompts.bypass);
-  override_from(dir, "final", prompts.final);
-  override_from(dir, "nested", prompts.nested);
+  const std::pair<const char*, std::string*> files[] = {{"system", &prompts.system},
+                                                        {"bypass", &prompts.bypass},
+                                                        {"final", &prompts.final},
+                                                        {"nested", &prompts.nested}};
+  for (const auto& [name, text] : files) {
+    if (auto read = override_from(dir, name, *text); !read) return std::unexpected(read.error());
+  }
   return prompts;
 }
 

@@ -153,7 +153,8 @@ NestedRun Run::nested() {
   return [this](const std::string& prompt) -> std::expected<std::string, std::string> {
     try {
       document::DocumentSet sub_docs;
-      sub_docs.add_text("sub-call prompt", prompt);
+      if (auto added = sub_docs.add_text("sub-call prompt", prompt); !added)
+        return std::unexpected(added.error().message);
       Run inner{sub_docs, prompts.nested, pool,   prompts,   settings,
                 observer, cancel,         budget, depth + 1, config::Role::sub};
       const auto result = inner.loop();

@@ -2,8 +2,6 @@
 
 #include "rlm/loop/report.hpp"
 #include "rlm/util/display.hpp"
-#include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 
@@ -19,16 +17,22 @@ std::string partial(const std::string& path) { return path + ".partial"; }
 
 } // namespace
 
-TrajectoryWriter::TrajectoryWriter(std::string path, const nlohmann::json& header)
-    : m_path(std::move(path)) {
-  m_file = std::fopen(partial(m_path).c_str(), "w");
-  if (m_file == nullptr) {
-    throw Fatal(ExitCode::output,
-                fmt::format("cannot write the trajectory {}: {}", printable(partial(m_path), 200),
+TrajectoryWriter::TrajectoryWriter(std::string path, std::FILE* file)
+    : m_path(std::move(path)), m_file(file) {}
+
+Result<std::unique_ptr<TrajectoryWriter>> TrajectoryWriter::open(std::string path,
+                                                                 const nlohmann::json& header) {
+  std::FILE* file = std::fopen(partial(path).c_str(), "w");
+  if (file == nullptr) {
+    return fail(ErrorKind::output,
+                fmt::format("cannot write the trajectory {}: {}", printable(partial(path), 200),
                             std::strerror(errno)),
                 "check that the directory exists and is writable");
   }
-  write(header);
+  // Not make_unique: the constructor is private, so that only open() makes a writer.
+  std::unique_ptr<TrajectoryWriter> writer(new TrajectoryWriter(std::move(path), file));
+  writer->write(header);
+  return writer;
 }
 
 TrajectoryWriter::~TrajectoryWriter() {
@@ -53,7 +57,7 @@ void TrajectoryWriter::on_start(const StartInfo& info) {
 
 void TrajectoryWriter::on_iteration(const IterationRecord& record) { write(to_json(record)); }
 
-void TrajectoryWriter::finish(const nlohmann::json& result) {
+Result<> TrajectoryWriter::finish(const nlohmann::json& result) {
   auto line = result;
   line["type"] = "result";
   write(line);
@@ -63,11 +67,12 @@ void TrajectoryWriter::finish(const nlohmann::json& result) {
   std::error_code ec;
   if (!m_failed && closed) std::filesystem::rename(partial(m_path), m_path, ec);
   if (m_failed || !closed || ec) {
-    throw Fatal(ExitCode::output,
+    return fail(ErrorKind::output,
                 fmt::format("the trajectory could not be written completely to {}",
                             printable(partial(m_path), 200)),
                 "check the disk space; the answer itself was printed");
   }
+  return {};
 }
 
 } // namespace rlm::loop

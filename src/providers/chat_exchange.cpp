@@ -7,6 +7,7 @@
 #include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace rlm::providers {
 
@@ -23,7 +24,7 @@ ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
     return {Kind::empty_reply,
             fmt::format("{} stopped at max_tokens ({}) before writing any answer{}; raise "
                         "max_tokens for this provider",
-                        e.server, answer.max_tokens, thought)};
+                        e.endpoint.server, answer.max_tokens, thought)};
   }
   const auto finish = answer.finish_reason.empty()
                           ? std::string("no finish_reason")
@@ -31,7 +32,7 @@ ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
   return {Kind::empty_reply,
           fmt::format("{} sent an empty answer ({}); try again, or check the model and its chat "
                       "template",
-                      e.server, finish)};
+                      e.endpoint.server, finish)};
 }
 
 } // namespace
@@ -50,6 +51,24 @@ std::string error_text(std::string_view body) {
       return printable(*message, 300);
   }
   return printable(body, 300);
+}
+
+Exchange chat_exchange(http::Request request, const ChatRequest& chat, std::int64_t max_tokens,
+                       Endpoint endpoint) {
+  Exchange e;
+  e.request = std::move(request);
+  e.request.method = http::Method::post;
+  e.request.cancel = chat.cancel;
+  e.stream = chat.stream;
+  e.max_tokens = max_tokens;
+  e.endpoint = std::move(endpoint);
+  return e;
+}
+
+void warn_prompt_cut(std::string_view server, std::int64_t read, std::int64_t sent,
+                     std::string_view model, std::string_view cause_and_fix) {
+  spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': {}", server, read, sent,
+               model, cause_and_fix);
 }
 
 namespace {
@@ -108,16 +127,20 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   // What the reader found wrong in the reply, if anything: checked as soon as the transfer
   // ends (a stream the reader stopped) and again once the whole reply is read.
   const auto reader_failure = [&]() -> std::optional<ProviderError> {
-    if (state.error) return e.refusal(state.error->code.value_or(0), state.error->message, nullptr);
+    if (state.error)
+      return e.endpoint.refusal(state.error->code.value_or(0), state.error->message, nullptr);
     if (!state.malformed.empty())
-      return ProviderError{Kind::protocol, fmt::format("{} sent {}", e.server, state.malformed),
-                           true};
+      return ProviderError::transient(
+          Kind::protocol, fmt::format("{} sent {}", e.endpoint.server, state.malformed));
     return std::nullopt;
   };
   if (auto failure = reader_failure()) return std::unexpected(std::move(*failure));
-  if (!response) return std::unexpected(from_failure(response.error(), e.server, e.start_hint));
+  if (!response)
+    return std::unexpected(
+        from_failure(response.error(), e.endpoint.server, e.endpoint.start_hint));
   if (response->status < 200 || response->status > 299) {
-    return std::unexpected(e.refusal(response->status, error_text(response->body), &*response));
+    return std::unexpected(
+        e.endpoint.refusal(response->status, error_text(response->body), &*response));
   }
   if (e.stream) {
     if (lines.rest().empty() || reader.line(lines.rest())) reader.end();
@@ -126,12 +149,11 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   }
   if (auto failure = reader_failure()) return std::unexpected(std::move(*failure));
   if (!state.complete) {
-    return std::unexpected(ProviderError{
+    return std::unexpected(ProviderError::transient(
         Kind::protocol,
         fmt::format("{} ended the reply before it was complete (after {} characters of "
                     "answer); the partial answer was discarded",
-                    e.server, state.answer.text.size()),
-        true});
+                    e.endpoint.server, state.answer.text.size())));
   }
   ChatResponse answer = state.answer;
   answer.seconds = response->seconds;
@@ -140,12 +162,11 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   // Finish reasons that say the generation itself failed: what came is not an answer.
   for (const auto* failed : {"error", "abort", "insufficient_system_resource"}) {
     if (answer.finish_reason == failed) {
-      return std::unexpected(ProviderError{
+      return std::unexpected(ProviderError::transient(
           Kind::server,
           fmt::format("{} ended the answer with finish_reason \"{}\" after {} characters; "
                       "the partial answer was discarded",
-                      e.server, failed, answer.text.size()),
-          true});
+                      e.endpoint.server, failed, answer.text.size())));
     }
   }
   return answer;

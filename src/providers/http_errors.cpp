@@ -38,17 +38,19 @@ ProviderError from_failure(const http::Failure& failure, std::string_view base_u
   using Kind = ProviderError::Kind;
   switch (failure.kind) {
   case http::Failure::Kind::connect:
-    return {Kind::unreachable, fmt::format("nothing answers at {}; {}", base_url, how_to_start),
-            true};
-  case http::Failure::Kind::timeout: return {Kind::timeout, failure.message, true};
-  case http::Failure::Kind::dropped: return {Kind::protocol, failure.message, true};
+    return ProviderError::transient(
+        Kind::unreachable, fmt::format("nothing answers at {}; {}", base_url, how_to_start));
+  case http::Failure::Kind::timeout:
+    return ProviderError::transient(Kind::timeout, failure.message);
+  case http::Failure::Kind::dropped:
+    return ProviderError::transient(Kind::protocol, failure.message);
   case http::Failure::Kind::cancelled: return {Kind::cancelled, "cancelled"};
   case http::Failure::Kind::too_large: return {Kind::protocol, failure.message}; // not again
   case http::Failure::Kind::bad_url:
     return {Kind::bad_request, fmt::format("{}; fix base_url", failure.message)};
   case http::Failure::Kind::other: break;
   }
-  return {Kind::unreachable, failure.message, true};
+  return ProviderError::transient(Kind::unreachable, failure.message);
 }
 
 std::optional<double> retry_after(const http::Response& response) {

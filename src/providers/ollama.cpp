@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -62,27 +61,29 @@ ProviderError OllamaProvider::refusal(long status, const std::string& message,
   }
   switch (status) {
   case 0: // an error line inside a 200 stream: the model runner failed mid-answer
-    return {Kind::server,
-            fmt::format("{} failed during the answer of '{}': {}", server(), model, message), true};
+    return ProviderError::transient(
+        Kind::server,
+        fmt::format("{} failed during the answer of '{}': {}", server(), model, message));
   case 401:
   case 403:
     return {Kind::auth, fmt::format("{} (or a proxy in front of it) refused access ({}): {}; "
                                     "check the proxy's credentials",
                                     server(), status, message)};
   case 503:
-    return {Kind::overloaded, fmt::format("{} is busy ({}); rlm will retry", server(), message),
-            true, after};
+    return ProviderError::transient(
+        Kind::overloaded, fmt::format("{} is busy ({}); rlm will retry", server(), message), after);
   case 400:
     return {Kind::bad_request,
             fmt::format("{} refused the request for '{}': {}", server(), model, message)};
   case 429:
-    return {Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", server(), message),
-            true, after};
+    return ProviderError::transient(
+        Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", server(), message), after);
   default: break;
   }
-  const bool retryable = status >= 500 || status == 408 || status == 409;
-  return {Kind::server, fmt::format("{} answered {}: {}", server(), status, message), retryable,
-          after};
+  auto answered = fmt::format("{} answered {}: {}", server(), status, message);
+  if (status >= 500 || status == 408 || status == 409)
+    return ProviderError::transient(Kind::server, std::move(answered), after);
+  return {Kind::server, std::move(answered)};
 }
 
 std::expected<std::int64_t, ProviderError> OllamaProvider::context_length() {
@@ -139,34 +140,26 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
                   {"num_predict", *max_tokens},
                   {"temperature", chat.temperature.value_or(m_settings.temperature)}};
   if (!chat.stop.empty()) options["stop"] = chat.stop;
-  Exchange e;
-  e.request = base_request("/api/chat");
-  e.request.method = http::Method::post;
-  e.request.cancel = chat.cancel;
-  e.request.body = json{
+  auto request = base_request("/api/chat");
+  request.body = json{
       {"model", m_settings.model},
       {"messages", messages},
       {"stream", chat.stream},
       {"truncate", false},
       {"options",
        options}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  e.stream = chat.stream;
-  e.max_tokens = *max_tokens;
-  e.server = server();
-  e.start_hint = k_start_hint;
-  e.refusal = [this](long status, const std::string& message, const http::Response* response) {
-    return refusal(status, message, response);
-  };
+  Endpoint endpoint{server(), k_start_hint, std::bind_front(&OllamaProvider::refusal, this)};
   OllamaReplyReader reader;
-  auto answer = exchange(m_transport, std::move(e), reader);
+  auto answer =
+      exchange(m_transport,
+               chat_exchange(std::move(request), chat, *max_tokens, std::move(endpoint)), reader);
   if (!answer) return answer;
   answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
   m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {
-    spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': it cut the prompt; "
-                 "set context_length for this provider, or upgrade Ollama so truncate:false "
-                 "is honoured",
-                 server(), answer->usage.prompt_tokens, estimate, m_settings.model);
+    warn_prompt_cut(server(), answer->usage.prompt_tokens, estimate, m_settings.model,
+                    "it cut the prompt; set context_length for this provider, or upgrade Ollama "
+                    "so truncate:false is honoured");
   }
   return answer;
 }

@@ -60,8 +60,8 @@ ProviderError OpenAiProvider::refusal(long status, const std::string& message,
   }
   switch (status) {
   case 0:
-    return {Kind::server,
-            fmt::format("{} failed during the answer of '{}': {}", url, model, message), true};
+    return ProviderError::transient(
+        Kind::server, fmt::format("{} failed during the answer of '{}': {}", url, model, message));
   case 401:
   case 403:
     if (m_authorization.empty()) {
@@ -90,25 +90,28 @@ ProviderError OpenAiProvider::refusal(long status, const std::string& message,
                         url, url, message)};
   case 408:
   case 409:
-    return {Kind::server, fmt::format("{} answered {}: {}", url, status, message), true, after};
+    return ProviderError::transient(Kind::server,
+                                    fmt::format("{} answered {}: {}", url, status, message), after);
   case 429:
-    return {Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", url, message), true,
-            after};
+    return ProviderError::transient(
+        Kind::rate_limited, fmt::format("{} is rate limiting (429): {}", url, message), after);
   case 400:
   case 422:
     return {Kind::bad_request,
             fmt::format("{} refused the request for '{}' ({}): {}", url, model, status, message)};
   case 503:
     if (contains(message, "Loading model")) { // llama.cpp while it starts
-      return {Kind::overloaded,
-              fmt::format("{} is still loading the model (503); rlm will retry", url), true,
-              after.value_or(2.0)};
+      return ProviderError::transient(
+          Kind::overloaded, fmt::format("{} is still loading the model (503); rlm will retry", url),
+          after.value_or(2.0));
     }
-    return {Kind::overloaded, fmt::format("{} is overloaded (503): {}", url, message), true, after};
+    return ProviderError::transient(Kind::overloaded,
+                                    fmt::format("{} is overloaded (503): {}", url, message), after);
   default: break;
   }
-  return {Kind::server, fmt::format("{} answered {}: {}", url, status, message), status >= 500,
-          after};
+  auto answered = fmt::format("{} answered {}: {}", url, status, message);
+  if (status >= 500) return ProviderError::transient(Kind::server, std::move(answered), after);
+  return {Kind::server, std::move(answered)};
 }
 
 std::optional<std::int64_t> OpenAiProvider::count_tokens(const std::vector<Message>& messages) {
@@ -200,25 +203,20 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
                {"stream", chat.stream}};
   if (chat.stream) body["stream_options"] = {{"include_usage", true}};
   if (!chat.stop.empty()) body["stop"] = chat.stop;
-  Exchange e;
-  e.request.method = http::Method::post;
-  e.request.url = m_settings.base_url + "/chat/completions";
-  e.request.timeouts = m_timeouts;
-  e.request.cancel = chat.cancel;
-  e.request.headers = {"Content-Type: application/json",
-                       "Accept: " +
-                           std::string(chat.stream ? "text/event-stream" : "application/json")};
-  if (!m_authorization.empty()) e.request.headers.push_back(m_authorization);
-  e.request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  e.stream = chat.stream;
-  e.max_tokens = max_tokens;
-  e.server = m_settings.base_url;
-  e.start_hint = k_start_hint;
-  e.refusal = [this](long status, const std::string& message, const http::Response* response) {
-    return refusal(status, message, response);
-  };
+  http::Request request;
+  request.url = m_settings.base_url + "/chat/completions";
+  request.timeouts = m_timeouts;
+  request.headers = {"Content-Type: application/json",
+                     "Accept: " +
+                         std::string(chat.stream ? "text/event-stream" : "application/json")};
+  if (!m_authorization.empty()) request.headers.push_back(m_authorization);
+  request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  Endpoint endpoint{m_settings.base_url, k_start_hint,
+                    std::bind_front(&OpenAiProvider::refusal, this)};
   OpenAiReplyReader reader;
-  auto answer = exchange(m_transport, std::move(e), reader);
+  auto answer =
+      exchange(m_transport,
+               chat_exchange(std::move(request), chat, max_tokens, std::move(endpoint)), reader);
   if (!answer) return answer;
   // With an exact count, fewer tokens read than the text alone holds is a cut, surely.
   answer->prompt_truncated =
@@ -226,11 +224,10 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
               : looks_truncated(answer->usage.prompt_tokens, estimate);
   if (!answer->prompt_truncated) m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {
-    spdlog::warn("{} read only {} prompt tokens of about {} sent to '{}': the server cut the "
-                 "prompt (llama-server with context shift does this when a prompt passes its "
-                 "per-slot window); give it a bigger -c or fewer -np slots, or set "
-                 "context_length for this provider",
-                 m_settings.base_url, answer->usage.prompt_tokens, estimate, m_settings.model);
+    warn_prompt_cut(m_settings.base_url, answer->usage.prompt_tokens, estimate, m_settings.model,
+                    "the server cut the prompt (llama-server with context shift does this when a "
+                    "prompt passes its per-slot window); give it a bigger -c or fewer -np slots, "
+                    "or set context_length for this provider");
   }
   return answer;
 }

@@ -39,10 +39,9 @@ std::expected<ChatResponse, ProviderError> call(Provider& provider, const ChatRe
   try {
     return provider.chat(request);
   } catch (const std::exception& error) {
-    return std::unexpected(ProviderError{Kind::protocol,
-                                         fmt::format("{} sent a reply rlm could not read: {}",
-                                                     provider.settings().name, error.what()),
-                                         true});
+    return std::unexpected(ProviderError::transient(
+        Kind::protocol, fmt::format("{} sent a reply rlm could not read: {}",
+                                    provider.settings().name, error.what())));
   }
 }
 

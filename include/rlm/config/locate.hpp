@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rlm/util/environment.hpp"
+#include "rlm/util/error.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -17,8 +18,9 @@ struct ConfigSource {
 
 // The first of: `flag` (--config), $RLM_CONFIG, ./rlm.toml in `cwd`,
 // $XDG_CONFIG_HOME/rlm/config.toml (default ~/.config/rlm/config.toml), the built-in
-// configuration. A file named by --config or $RLM_CONFIG must exist: throws Fatal if not.
-ConfigSource locate_config(const std::optional<std::string>& flag, const Environment& env,
-                           const std::filesystem::path& cwd);
+// configuration. A file named by --config or $RLM_CONFIG must exist: fails
+// (ErrorKind::usage) if not.
+Result<ConfigSource> locate_config(const std::optional<std::string>& flag, const Environment& env,
+                                   const std::filesystem::path& cwd);
 
 } // namespace rlm::config

@@ -2,6 +2,8 @@
 // that the Lua worker maps: a 100 MB document is read once and never copied by the parent.
 #pragma once
 
+#include "rlm/util/error.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,21 +19,23 @@ struct DocumentInfo {
   std::uint64_t lines = 0;      // newlines, plus one for a last line without one
 };
 
+// Move-only: it owns the memory file. Constructing one cannot fail; when the memory file
+// cannot be created, the first add_file / add_text says so (ErrorKind::internal).
 class DocumentSet {
 public:
-  DocumentSet(); // throws Fatal if the memory file cannot be created
+  DocumentSet();
   ~DocumentSet();
   DocumentSet(DocumentSet&& other) noexcept;
   DocumentSet& operator=(DocumentSet&& other) noexcept;
   DocumentSet(const DocumentSet&) = delete;
   DocumentSet& operator=(const DocumentSet&) = delete;
 
-  // Adds the file at `path` ("-" reads standard input). Throws Fatal(ExitCode::input) with
-  // one line naming the problem and the fix: missing, unreadable, a directory, binary, not
-  // UTF-8 (with line and column), or empty.
-  void add_file(const std::string& path);
+  // Adds the file at `path` ("-" reads standard input). Fails (ErrorKind::input) with one
+  // line naming the problem and the fix: missing, unreadable, a directory, binary, not UTF-8
+  // (with line and column), or empty; (ErrorKind::internal) when memory runs out.
+  [[nodiscard]] Result<> add_file(const std::string& path);
   // Adds `text` under `name`, with the same checks (for tests and generated documents).
-  void add_text(const std::string& name, std::string_view text);
+  [[nodiscard]] Result<> add_text(const std::string& name, std::string_view text);
 
   const std::vector<DocumentInfo>& documents() const { return m_documents; }
   std::uint64_t total_bytes() const { return m_size; }
@@ -43,11 +47,13 @@ public:
   std::string read_tail(std::size_t index, std::uint64_t max_bytes) const;
 
 private:
-  void add_stream(int fd, const std::string& name);
-  void append(std::string_view bytes);
+  Result<> memory_file() const; // fails when the constructor could not create it
+  Result<> add_stream(int fd, const std::string& name);
+  Result<> append(std::string_view bytes);
   std::string read_at(std::uint64_t offset, std::uint64_t bytes) const;
 
   int m_fd = -1;
+  int m_create_errno = 0; // why the memory file could not be created, when m_fd < 0
   std::uint64_t m_size = 0;
   std::vector<DocumentInfo> m_documents;
 };

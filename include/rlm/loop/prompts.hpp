@@ -2,6 +2,8 @@
 // config's `prompts_dir` names (a file missing there keeps its built-in text).
 #pragma once
 
+#include "rlm/util/error.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -15,9 +17,9 @@ struct Prompts {
   std::string nested; // the question of a nested RLM run (max_depth > 1)
 };
 
-// The built-in prompts, each replaced by `dir`/<name>.md when that file exists. Throws
-// Fatal (usage) when `dir` is not a directory or a file in it cannot be read.
-Prompts load_prompts(const std::string& dir);
+// The built-in prompts, each replaced by `dir`/<name>.md when that file exists. Fails
+// (ErrorKind::usage) when `dir` is not a directory or a file in it cannot be read.
+Result<Prompts> load_prompts(const std::string& dir);
 
 // `text` with each {{name}} replaced by its value; unknown names are left as they are.
 std::string fill(std::string_view text, const std::map<std::string, std::string>& values);

@@ -4,10 +4,12 @@
 #pragma once
 
 #include "rlm/loop/run.hpp"
+#include "rlm/util/error.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -15,9 +17,10 @@ namespace rlm::loop {
 
 class TrajectoryWriter final : public Observer {
 public:
-  // Opens FILE.partial and writes `header` as the first line. Throws Fatal (output) when the
-  // file cannot be created.
-  TrajectoryWriter(std::string path, const nlohmann::json& header);
+  // Opens `path`.partial and writes `header` as the first line. Fails (ErrorKind::output)
+  // when the file cannot be created.
+  static Result<std::unique_ptr<TrajectoryWriter>> open(std::string path,
+                                                        const nlohmann::json& header);
   ~TrajectoryWriter() override;
   TrajectoryWriter(const TrajectoryWriter&) = delete;
   TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;
@@ -25,10 +28,12 @@ public:
   void on_start(const StartInfo& info) override;
   void on_iteration(const IterationRecord& record) override;
 
-  // Writes the last line and renames FILE.partial to FILE. Throws Fatal (output) on failure.
-  void finish(const nlohmann::json& result);
+  // Writes the last line and renames FILE.partial to FILE. Fails (ErrorKind::output) when
+  // any line could not be written or the rename failed.
+  [[nodiscard]] Result<> finish(const nlohmann::json& result);
 
 private:
+  TrajectoryWriter(std::string path, std::FILE* file); // `file`: the open FILE.partial
   void write(const nlohmann::json& line);
 
   std::string m_path;

@@ -48,8 +48,6 @@ public:
   bool serves(config::Role role) const;
 
   UsageReport usage() const { return m_ledger.report(); }
-  std::size_t size() const { return m_members.size(); }
-  const Provider& provider(std::size_t index) const { return *m_members[index].provider; }
 
 private:
   struct Member {

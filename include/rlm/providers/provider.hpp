@@ -63,9 +63,17 @@ struct ProviderError {
     cancelled,
   };
   ProviderError() = default;
-  ProviderError(Kind k, std::string m, bool retry = false,
-                std::optional<double> after = std::nullopt)
-      : kind(k), message(std::move(m)), retryable(retry), retry_after_seconds(after) {}
+  // A failure that sending the same request again cannot mend.
+  ProviderError(Kind what, std::string text) : kind(what), message(std::move(text)) {}
+  // A failure that may pass (a timeout, a busy server): the pool sends the request again,
+  // after `retry_after` seconds when the server named a wait.
+  static ProviderError transient(Kind what, std::string text,
+                                 std::optional<double> retry_after = std::nullopt) {
+    ProviderError error(what, std::move(text));
+    error.retryable = true;
+    error.retry_after_seconds = retry_after;
+    return error;
+  }
 
   Kind kind = Kind::server;
   std::string message; // one line with the fix; never contains a key

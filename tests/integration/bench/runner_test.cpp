@@ -76,7 +76,7 @@ struct BenchFixture {
   config::Config cfg;
   http::CurlTransport transport;
   std::unique_ptr<providers::Pool> pool;
-  loop::Prompts prompts = loop::load_prompts("");
+  loop::Prompts prompts = loop::load_prompts("").value();
   loop::RunSettings settings;
   Plan plan;
 };

@@ -33,14 +33,14 @@ struct LoopFixture {
     }
     cfg.http.max_retries = 0;
     pool = providers::make_pool(cfg, transport, [](std::string_view) { return std::nullopt; });
-    docs.add_text("doc.txt", std::string(10'000, 'x'));
+    EXPECT_TRUE(docs.add_text("doc.txt", std::string(10'000, 'x')));
     settings.bypass_threshold = 10;
     settings.limits.cell_timeout_seconds = 60;
   }
 
   RunResult run_quietly() {
     Observer quiet;
-    return run(docs, "q", *pool, load_prompts(""), settings, quiet, nullptr);
+    return run(docs, "q", *pool, load_prompts("").value(), settings, quiet, nullptr);
   }
 
   int requests_naming(const std::string& model) const {
@@ -58,7 +58,7 @@ struct LoopFixture {
     });
     Observer quiet;
     const auto started = std::chrono::steady_clock::now();
-    auto result = run(docs, "q", *pool, load_prompts(""), settings, quiet, &cancel);
+    auto result = run(docs, "q", *pool, load_prompts("").value(), settings, quiet, &cancel);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }

@@ -26,7 +26,7 @@ using ::testing::Not;
 struct SessionFixture {
   explicit SessionFixture(double timeout = 1.0, std::string text = "alpha\nbeta\n",
                           double grace = 0.5) {
-    documents.add_text("doc.txt", text);
+    EXPECT_TRUE(documents.add_text("doc.txt", text));
     limits = testing::small_limits();
     limits.cell_timeout_seconds = timeout;
     session =
@@ -78,7 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(LuaSession, SortingAHugeTableInCIsKilled) {
   // table.sort with the default comparator runs in C, where the hook never fires.
   document::DocumentSet documents;
-  documents.add_text("doc.txt", "x");
+  ASSERT_TRUE(documents.add_text("doc.txt", "x"));
   auto limits = testing::small_limits();
   limits.cell_timeout_seconds = 2.0;
   limits.memory_limit_bytes = 1LL << 30;

@@ -1,6 +1,5 @@
 // The lookup order: --config, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME (or ~/.config), built-in.
 #include "rlm/config/locate.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,8 +35,18 @@ protected:
     };
   }
 
+  // A lookup that must succeed.
   ConfigSource locate(std::optional<std::string> flag = std::nullopt) {
-    return locate_config(flag, env(), m_root / "cwd");
+    auto source = locate_config(flag, env(), m_root / "cwd");
+    EXPECT_TRUE(source) << source.error().message;
+    return source.value_or(ConfigSource{});
+  }
+
+  // A lookup that must fail: its error.
+  Error locate_error(std::optional<std::string> flag = std::nullopt) {
+    auto source = locate_config(flag, env(), m_root / "cwd");
+    EXPECT_FALSE(source) << "found " << source->found_by;
+    return source ? Error{} : source.error();
   }
 
   fs::path m_root;
@@ -102,18 +111,17 @@ TEST_F(ConfigLocate, FlagWinsOverEverything) {
 }
 
 TEST_F(ConfigLocate, MissingFlagFileIsAUsageError) {
-  try {
-    locate((m_root / "nope.toml").string());
-    FAIL() << "expected Fatal";
-  } catch (const Fatal& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
-    EXPECT_NE(std::string(e.what()).find("from --config"), std::string::npos);
-  }
+  const auto error = locate_error((m_root / "nope.toml").string());
+  EXPECT_EQ(error.kind, ErrorKind::usage);
+  EXPECT_NE(error.message.find("from --config"), std::string::npos);
+  EXPECT_EQ(error.hint, "check the path, or unset it to use the default lookup (docs/config.md)");
 }
 
 TEST_F(ConfigLocate, MissingEnvironmentFileIsAUsageError) {
   m_vars["RLM_CONFIG"] = (m_root / "nope.toml").string();
-  EXPECT_THROW(locate(), Fatal);
+  const auto error = locate_error();
+  EXPECT_EQ(error.kind, ErrorKind::usage);
+  EXPECT_NE(error.message.find("(from $RLM_CONFIG) does not exist"), std::string::npos);
 }
 
 } // namespace

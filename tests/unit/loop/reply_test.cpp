@@ -64,7 +64,7 @@ TEST(Prompts, FillReplacesKnownNamesAndKeepsOthers) {
 }
 
 TEST(Prompts, BuiltInPromptsAreEmbeddedAndNameTheBudgets) {
-  const auto p = load_prompts("");
+  const auto p = load_prompts("").value();
   EXPECT_NE(p.system.find("{{max_iterations}}"), std::string::npos);
   EXPECT_NE(p.system.find("FINAL("), std::string::npos);
   EXPECT_NE(p.system.find("llm_query_batched"), std::string::npos);
@@ -78,8 +78,8 @@ TEST(Briefing, SaysTheSizeAndFilesButNeverHoldsTheWholeDocument) {
   std::string big;
   for (int i = 0; i < 2000; ++i) big += "line " + std::to_string(i) + " SECRET-MIDDLE-" + "\n";
   big.replace(big.size() / 2, 6, "NEEDLE");
-  docs.add_text("big.txt", big);
-  docs.add_text("small.txt", "tiny");
+  ASSERT_TRUE(docs.add_text("big.txt", big));
+  ASSERT_TRUE(docs.add_text("small.txt", "tiny"));
   const auto text = briefing(docs, "Where is it?", {7, 9});
   EXPECT_NE(text.find("It joins 2 files"), std::string::npos);
   EXPECT_NE(text.find("1. big.txt:"), std::string::npos);

@@ -68,7 +68,7 @@ public:
   config::ProviderConfig m_settings;
 };
 
-ProviderError down() { return {Kind::unreachable, "nothing answers", true}; }
+ProviderError down() { return ProviderError::transient(Kind::unreachable, "nothing answers"); }
 
 // A pool over scripted providers with a fake clock and recorded waits.
 struct Fixture {
@@ -188,7 +188,7 @@ TEST(Pool, AStreamThatBrokeOffFailsOverLikeAnyDroppedConnection) {
   Fixture f;
   auto* a = f.add("a");
   auto* b = f.add("b");
-  a->outcomes.push_back({Kind::protocol, "broke off", true});
+  a->outcomes.push_back(ProviderError::transient(Kind::protocol, "broke off"));
   const auto answer = f.chat();
   ASSERT_TRUE(answer) << answer.error().message;
   EXPECT_EQ(a->calls, 1);
@@ -273,7 +273,8 @@ TEST(Pool, AProviderThatThrowsIsAProtocolErrorAndItsSlotIsFreed) {
 TEST(Pool, BusyOrRateLimitedHostsDoNotTripTheBreaker) {
   Fixture f;
   auto* a = f.add("busy");
-  for (int i = 0; i < 6; ++i) a->outcomes.push_back({Kind::rate_limited, "slow down", true, 1.0});
+  for (int i = 0; i < 6; ++i)
+    a->outcomes.push_back(ProviderError::transient(Kind::rate_limited, "slow down", 1.0));
   EXPECT_FALSE(f.chat());
   EXPECT_FALSE(f.chat());
   EXPECT_EQ(a->calls, 6); // every call still reached the host
