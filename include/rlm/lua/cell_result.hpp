@@ -20,6 +20,7 @@ struct CellError {
   };
   Kind kind = Kind::runtime;
   std::string message; // one or a few lines, cut to max_error_bytes
+  bool operator==(const CellError&) const = default;
 };
 
 struct CellResult {
@@ -32,6 +33,7 @@ struct CellResult {
   std::uint64_t peak_memory_bytes = 0;
   std::uint64_t sub_calls = 0; // prompts sent through llm_query / llm_query_batched
   bool state_reset = false;    // the REPL was restarted: earlier variables are gone
+  bool operator==(const CellResult&) const = default;
 };
 
 // A short name for `kind`, for logs and JSON ("syntax", "timeout", ...).
