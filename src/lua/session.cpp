@@ -318,26 +318,30 @@ Result<CellResult> Session::await_result(Running& cell) {
                       m_limits.cell_timeout_seconds),
           seconds_since(cell.started));
     }
-    const auto frame = protocol::receive(m_socket);
-    if (!frame && frame.error() == protocol::Unreceived::closed) return died(cell);
-    if (!frame) return misbehaved("a frame that is not a JSON object", cell);
-    auto message = frames::decode_one_of<frames::Query, CellResult, frames::Failed>(*frame);
-    if (!message) return misbehaved(message.error().message, cell);
-    if (const auto* query = std::get_if<frames::Query>(&*message)) {
-      if (auto ended = answer(query->prompts, cell)) return std::move(*ended);
-    } else if (const auto* failed = std::get_if<frames::Failed>(&*message)) {
-      return lost_worker(CellError::Kind::crashed,
-                         fmt::format("the REPL process stopped ({}); it was restarted (variables "
-                                     "from earlier cells are gone)",
-                                     printable(failed->message, 300)),
-                         seconds_since(cell.started));
-    } else {
-      auto result = std::get<CellResult>(std::move(*message));
-      result.seconds = seconds_since(cell.started);
-      result.sub_calls = std::max(result.sub_calls, cell.sub_calls);
-      return result;
-    }
+    if (auto ended = take_message(cell)) return std::move(*ended);
   }
+}
+
+// Reads the worker's next message: what the cell ended with, or nothing while it runs on.
+std::optional<Result<CellResult>> Session::take_message(Running& cell) {
+  const auto frame = protocol::receive(m_socket);
+  if (!frame && frame.error() == protocol::Unreceived::closed) return died(cell);
+  if (!frame) return misbehaved("a frame that is not a JSON object", cell);
+  auto message = frames::decode_one_of<frames::Query, CellResult, frames::Failed>(*frame);
+  if (!message) return misbehaved(message.error().message, cell);
+  if (const auto* query = std::get_if<frames::Query>(&*message))
+    return answer(query->prompts, cell);
+  if (const auto* failed = std::get_if<frames::Failed>(&*message)) {
+    return lost_worker(CellError::Kind::crashed,
+                       fmt::format("the REPL process stopped ({}); it was restarted (variables "
+                                   "from earlier cells are gone)",
+                                   printable(failed->message, 300)),
+                       seconds_since(cell.started));
+  }
+  auto result = std::get<CellResult>(std::move(*message));
+  result.seconds = seconds_since(cell.started);
+  result.sub_calls = std::max(result.sub_calls, cell.sub_calls);
+  return result;
 }
 
 // Answers a query through the host and sends the answers back; what the cell ended with

@@ -63,6 +63,7 @@ private:
   void stop_worker();
   void reap_worker(int& status);
   Result<CellResult> await_result(Running& cell);
+  std::optional<Result<CellResult>> take_message(Running& cell);
   std::optional<Result<CellResult>> answer(const std::vector<std::string>& prompts, Running& cell);
   Result<CellResult> lost_worker(CellError::Kind kind, std::string message, double seconds);
   Result<CellResult> died(const Running& cell);

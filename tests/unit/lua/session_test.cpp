@@ -191,6 +191,19 @@ TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
   EXPECT_THAT(environment.str(), Not(HasSubstr("DEEPSEEK_API_KEY")));
 }
 
+TEST(LuaSession, AReplThatCannotStartIsAnErrorValue) {
+  document::DocumentSet documents;
+  documents.add_text("big.txt", std::string(8 << 20, 'x'));
+  auto limits = testing::small_limits();
+  limits.memory_limit_bytes = 4 << 20; // the document cannot fit
+  testing::ScriptedHost host;
+  const auto session = Session::start(documents, limits, host);
+  ASSERT_FALSE(session);
+  EXPECT_EQ(session.error().kind, ErrorKind::internal);
+  EXPECT_THAT(session.error().message,
+              ::testing::StartsWith("cannot start the Lua REPL: the documents do not fit"));
+}
+
 TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
   SessionFixture f;
   const auto result = f.run("print('bad utf-8: \\255') FINAL({'a', 'b'})");
