@@ -54,9 +54,9 @@ void BM_CellRoundTrip(benchmark::State& state) {
   rlm::document::DocumentSet documents;
   documents.add_text("doc.txt", "a small document\n").value();
   SilentHost host;
-  rlm::lua::Session session(documents, Limits{}, host);
+  auto session = rlm::lua::Session::start(documents, Limits{}, host).value();
   for (auto _ : state) {
-    auto result = session.run("x = (x or 0) + 1");
+    auto result = session->run("x = (x or 0) + 1");
     benchmark::DoNotOptimize(result);
   }
 }
@@ -66,9 +66,9 @@ void BM_CellRoundTripWithLlmQuery(benchmark::State& state) {
   rlm::document::DocumentSet documents;
   documents.add_text("doc.txt", "a small document\n").value();
   SilentHost host;
-  rlm::lua::Session session(documents, Limits{}, host);
+  auto session = rlm::lua::Session::start(documents, Limits{}, host).value();
   for (auto _ : state) {
-    auto result = session.run("y = llm_query('summarise ' .. context)");
+    auto result = session->run("y = llm_query('summarise ' .. context)");
     benchmark::DoNotOptimize(result);
   }
 }
@@ -103,9 +103,9 @@ void BM_Load100MB(benchmark::State& state) {
   SilentHost host;
   double worker_peak_mb = 0;
   for (auto _ : state) {
-    rlm::lua::Session session(documents, big_limits(), host);
-    state.SetIterationTime(session.last_start_seconds());
-    worker_peak_mb = static_cast<double>(status_kb(session.worker_pid(), "VmHWM")) / 1024.0;
+    const auto session = rlm::lua::Session::start(documents, big_limits(), host).value();
+    state.SetIterationTime(session->last_start_seconds());
+    worker_peak_mb = static_cast<double>(status_kb(session->worker_pid(), "VmHWM")) / 1024.0;
   }
   const double document_mb = static_cast<double>(hundred_megabytes().size()) / (1 << 20);
   state.counters["document_MB"] = document_mb;

@@ -80,13 +80,13 @@ int run_lua(const LuaOptions& options, const Context& context) {
   lua::SessionOptions session_options;
   const auto& interrupted = interrupt_on_signals();
   session_options.cancel = &interrupted;
-  lua::Session session(documents, limits_for(effective.config.sandbox, options), host,
-                       session_options);
+  const auto session = cli::or_exit(lua::Session::start(
+      documents, limits_for(effective.config.sandbox, options), host, session_options));
   std::optional<std::string> answer;
   ExitCode code = ExitCode::success;
   for (std::size_t i = 0; i < cells.size(); ++i) {
     if (interrupted.load()) break;
-    const auto result = session.run(cells[i]);
+    const auto result = cli::or_exit(session->run(cells[i]));
     write_stdout(result.output);
     const auto where = cells.size() > 1 ? fmt::format("cell {}: ", i + 1) : std::string();
     if (result.output_dropped > 0) {

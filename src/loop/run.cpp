@@ -184,7 +184,14 @@ RunResult Run::loop() {
   SubCallHost host(pool, budget, settings, observer, cancel, nested());
   lua::SessionOptions session_options;
   session_options.cancel = cancel;
-  lua::Session session(docs, settings.limits, host, session_options);
+  // A REPL that cannot start, or be restarted, throws the Fatal that Session threw before
+  // (to be replaced by the loop's own Result).
+  const auto or_fatal = [](auto made) {
+    if (!made) throw Fatal(ExitCode::failure, made.error().message);
+    return std::move(*made);
+  };
+  const auto repl = or_fatal(lua::Session::start(docs, settings.limits, host, session_options));
+  auto& session = *repl;
 
   bool looked = false;
   bool turned_back = false;
@@ -243,7 +250,7 @@ RunResult Run::loop() {
     bool any_ok = false;
     bool any_failed = false;
     const auto run_cell = [&](const std::string& code) {
-      auto cell = session.run(code);
+      auto cell = or_fatal(session.run(code));
       CellRecord cell_record;
       cell_record.code = code;
       cell_record.output = lua::render_for_model(cell);

@@ -1,155 +1,158 @@
 #include "frames.hpp"
 
-#include "rlm/util/untrusted_json.hpp"
+#include "frame_codec.hpp"
+
+#include "rlm/util/display.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <utility>
+#include <array>
 
 namespace rlm::lua::frames {
 
-using nlohmann::json;
+namespace codec {
+
+// The field lists: the one place each message (and each value inside one) is spelled out.
+
+template <> struct Schema<Limits> {
+  static constexpr std::tuple fields{Field{"cell_timeout_seconds", &Limits::cell_timeout_seconds},
+                                     Field{"memory_limit_bytes", &Limits::memory_limit_bytes},
+                                     Field{"max_output_bytes", &Limits::max_output_bytes},
+                                     Field{"max_source_bytes", &Limits::max_source_bytes},
+                                     Field{"max_error_bytes", &Limits::max_error_bytes}};
+  static Problem check(const Limits& l) {
+    if (l.cell_timeout_seconds <= 0) return ".cell_timeout_seconds is not above 0";
+    constexpr std::int64_t most = std::int64_t{1} << 50;
+    for (const auto& [name, value] : {std::pair{"memory_limit_bytes", l.memory_limit_bytes},
+                                      std::pair{"max_output_bytes", l.max_output_bytes},
+                                      std::pair{"max_source_bytes", l.max_source_bytes},
+                                      std::pair{"max_error_bytes", l.max_error_bytes}}) {
+      if (value < 1 || value > most) return fmt::format(".{} is not 1 to 2^50", name);
+    }
+    return {};
+  }
+};
+
+template <> struct Schema<DocumentSpan> {
+  static constexpr std::tuple fields{Field{"name", &DocumentSpan::name},
+                                     Field{"offset", &DocumentSpan::offset},
+                                     Field{"bytes", &DocumentSpan::bytes}};
+};
+
+template <> struct Schema<Init> {
+  static constexpr std::tuple fields{Field{"limits", &Init::limits},
+                                     Field{"documents_bytes", &Init::documents_bytes},
+                                     Field{"documents", &Init::documents},
+                                     Field{"address_space_bytes", &Init::address_space_bytes}};
+  // Each document lies inside the memory file the worker maps.
+  static Problem check(const Init& init) {
+    const auto total = init.documents_bytes;
+    for (std::size_t i = 0; i < init.documents.size(); ++i) {
+      const auto& d = init.documents[i];
+      if (d.offset > total || d.bytes > total - d.offset)
+        return fmt::format(".documents[{}] lies outside the documents' {} bytes", i, total);
+    }
+    return {};
+  }
+};
+
+template <> struct Schema<Ready> {
+  static constexpr std::tuple fields{Field{"memory_bytes", &Ready::memory_bytes}};
+};
+
+template <> struct Schema<Failed> {
+  static constexpr std::tuple fields{Field{"message", &Failed::message}};
+};
+
+template <> struct Schema<Cell> { static constexpr std::tuple fields{Field{"code", &Cell::code}}; };
+
+template <> struct Schema<Query> {
+  static constexpr std::tuple fields{Field{"prompts", &Query::prompts}};
+};
+
+template <> struct Schema<Answers> {
+  static constexpr std::tuple fields{Field{"answers", &Answers::answers},
+                                     Field{"model_seconds", &Answers::model_seconds}};
+};
+
+template <> struct Schema<CellError> {
+  static constexpr std::tuple fields{Field{"kind", &CellError::kind},
+                                     Field{"message", &CellError::message}};
+};
+
+template <> struct Schema<CellResult> {
+  static constexpr std::tuple fields{Field{"output", &CellResult::output},
+                                     Field{"output_dropped", &CellResult::output_dropped},
+                                     Field{"error", &CellResult::error},
+                                     Field{"final", &CellResult::final_answer},
+                                     Field{"seconds", &CellResult::seconds},
+                                     Field{"memory_bytes", &CellResult::memory_bytes},
+                                     Field{"peak_memory_bytes", &CellResult::peak_memory_bytes},
+                                     Field{"sub_calls", &CellResult::sub_calls},
+                                     Field{"read_document", &CellResult::read_document}};
+};
+
+} // namespace codec
 
 namespace {
 
-constexpr std::int64_t k_max_bytes_limit = std::int64_t{1} << 50;
+constexpr std::array k_all_types = {
+    k_message_type<Init>,  k_message_type<Ready>,   k_message_type<Failed>,    k_message_type<Cell>,
+    k_message_type<Query>, k_message_type<Answers>, k_message_type<CellResult>};
 
-std::optional<double> seconds(const json& frame, std::string_view key) {
-  const auto value = json_field::number(frame, key);
-  if (!value || *value < 0 || *value > 1e9) return std::nullopt;
-  return value;
+template <class M> nlohmann::json encode_message(const M& message) {
+  nlohmann::json frame = {{"type", k_message_type<M>}};
+  codec::write_fields(message, frame);
+  return frame;
 }
 
-std::uint64_t count(const json& frame, std::string_view key) {
-  return static_cast<std::uint64_t>(json_field::count(frame, key).value_or(0));
-}
-
-CellError::Kind error_kind(const std::string* name) {
-  static const std::pair<std::string_view, CellError::Kind> kinds[] = {
-      {"syntax", CellError::Kind::syntax},
-      {"runtime", CellError::Kind::runtime},
-      {"timeout", CellError::Kind::timeout},
-      {"memory", CellError::Kind::memory},
-      {"too_large", CellError::Kind::too_large}};
-  for (const auto& [text, kind] : kinds) {
-    if (name != nullptr && *name == text) return kind;
-  }
-  return CellError::Kind::runtime;
+std::string quoted_list(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (const auto name : names) out += fmt::format("{}\"{}\"", out.empty() ? "" : " or ", name);
+  return out;
 }
 
 } // namespace
 
-json to_json(const Limits& limits) {
-  return {{"cell_timeout_seconds", limits.cell_timeout_seconds},
-          {"memory_limit_bytes", limits.memory_limit_bytes},
-          {"max_output_bytes", limits.max_output_bytes},
-          {"max_source_bytes", limits.max_source_bytes},
-          {"max_error_bytes", limits.max_error_bytes}};
+nlohmann::json encode(const Init& message) { return encode_message(message); }
+nlohmann::json encode(const Ready& message) { return encode_message(message); }
+nlohmann::json encode(const Failed& message) { return encode_message(message); }
+nlohmann::json encode(const Cell& message) { return encode_message(message); }
+nlohmann::json encode(const Query& message) { return encode_message(message); }
+nlohmann::json encode(const Answers& message) { return encode_message(message); }
+nlohmann::json encode(const CellResult& message) { return encode_message(message); }
+
+std::string unexpected_type(const nlohmann::json& frame,
+                            std::initializer_list<std::string_view> expected) {
+  const auto* type = json_field::string(frame, "type");
+  if (type == nullptr)
+    return fmt::format("a message without a type where {} was expected", quoted_list(expected));
+  if (std::find(k_all_types.begin(), k_all_types.end(), *type) == k_all_types.end())
+    return fmt::format("unknown message type \"{}\"", printable(*type, 60));
+  return fmt::format("a \"{}\" message where {} was expected", *type, quoted_list(expected));
 }
 
-Limits limits_from(const json& init) {
-  Limits limits;
-  const auto* given = json_field::object(init, "limits");
-  if (given == nullptr) return limits;
-  if (const auto t = seconds(*given, "cell_timeout_seconds"); t && *t > 0)
-    limits.cell_timeout_seconds = *t;
-  const auto bytes = [&](std::string_view key, std::int64_t& out) {
-    if (const auto v = json_field::integer(*given, key, 1, k_max_bytes_limit)) out = *v;
-  };
-  bytes("memory_limit_bytes", limits.memory_limit_bytes);
-  bytes("max_output_bytes", limits.max_output_bytes);
-  bytes("max_source_bytes", limits.max_source_bytes);
-  bytes("max_error_bytes", limits.max_error_bytes);
-  return limits;
-}
-
-std::optional<std::vector<DocumentSpan>> documents_from(const json& init, std::uint64_t total) {
-  const auto* listed = json_field::array(init, "documents");
-  if (listed == nullptr) return std::nullopt;
-  std::vector<DocumentSpan> out;
-  for (const auto& d : *listed) {
-    const auto* name = json_field::string(d, "name");
-    const auto offset = json_field::count(d, "offset");
-    const auto bytes = json_field::count(d, "bytes");
-    if (name == nullptr || !offset || !bytes) return std::nullopt;
-    const auto start = static_cast<std::uint64_t>(*offset);
-    const auto size = static_cast<std::uint64_t>(*bytes);
-    if (start > total || size > total - start) return std::nullopt; // outside the mapping
-    out.push_back({*name, start, size});
+template <class M> Result<M> decode(const nlohmann::json& frame) {
+  if (const auto* type = json_field::string(frame, "type");
+      type == nullptr || *type != k_message_type<M>) {
+    return fail(ErrorKind::internal, unexpected_type(frame, {k_message_type<M>}));
   }
-  return out;
-}
-
-json to_json(const CellResult& r) {
-  json j = {{"type", "result"},
-            {"output", r.output},
-            {"output_dropped", r.output_dropped},
-            {"seconds", r.seconds},
-            {"memory_bytes", r.memory_bytes},
-            {"peak_memory_bytes", r.peak_memory_bytes},
-            {"sub_calls", r.sub_calls},
-            {"read_document", r.read_document}};
-  if (r.error) j["error"] = {{"kind", to_string(r.error->kind)}, {"message", r.error->message}};
-  if (r.final_answer) j["final"] = *r.final_answer;
-  return j;
-}
-
-CellResult result_from(const json& frame) {
-  CellResult r;
-  if (const auto* output = json_field::string(frame, "output")) r.output = *output;
-  r.output_dropped = count(frame, "output_dropped");
-  r.seconds = seconds(frame, "seconds").value_or(0);
-  r.memory_bytes = count(frame, "memory_bytes");
-  r.peak_memory_bytes = count(frame, "peak_memory_bytes");
-  r.sub_calls = count(frame, "sub_calls");
-  r.read_document = json_field::boolean(frame, "read_document").value_or(false);
-  if (const auto* final_answer = json_field::string(frame, "final")) r.final_answer = *final_answer;
-  if (const auto* error = json_field::any(frame, "error")) {
-    const auto* message = json_field::string(*error, "message");
-    r.error =
-        CellError{error_kind(json_field::string(*error, "kind")),
-                  message != nullptr ? *message : std::string("the REPL sent a malformed error")};
+  M message;
+  if (auto problem = codec::read_fields(frame, message, "type")) {
+    if (problem->starts_with('.')) problem->erase(0, 1);
+    return fail(ErrorKind::internal, fmt::format("malformed \"{}\" message: {}", k_message_type<M>,
+                                                 printable(*problem, 200)));
   }
-  return r;
+  return message;
 }
 
-json query_frame(const std::vector<std::string>& prompts) {
-  return {{"type", "query"}, {"prompts", prompts}};
-}
-
-std::optional<std::vector<std::string>> prompts_from(const json& frame) {
-  const auto* prompts = json_field::array(frame, "prompts");
-  if (prompts == nullptr) return std::nullopt;
-  std::vector<std::string> out;
-  out.reserve(prompts->size());
-  for (const auto& p : *prompts) {
-    if (!p.is_string()) return std::nullopt;
-    out.push_back(p.get<std::string>());
-  }
-  return out;
-}
-
-json answers_frame(const std::vector<QueryResult>& results, double model_seconds) {
-  json answers = json::array();
-  for (const auto& r : results)
-    answers.push_back(r ? json{{"text", *r}} : json{{"error", r.error()}});
-  return {{"type", "answers"}, {"answers", answers}, {"model_seconds", model_seconds}};
-}
-
-Answers answers_from(const json& frame, std::size_t prompts) {
-  Answers out;
-  out.model_seconds = seconds(frame, "model_seconds").value_or(0);
-  const auto* answers = json_field::array(frame, "answers");
-  for (std::size_t i = 0; i < prompts; ++i) {
-    const json* answer = answers != nullptr && i < answers->size() ? &(*answers)[i] : nullptr;
-    const auto* text = answer != nullptr ? json_field::string(*answer, "text") : nullptr;
-    const auto* error = answer != nullptr ? json_field::string(*answer, "error") : nullptr;
-    if (text != nullptr) {
-      out.results.emplace_back(*text);
-    } else {
-      out.results.emplace_back(std::unexpected(error != nullptr ? *error : "no answer"));
-    }
-  }
-  return out;
-}
+template Result<Init> decode<Init>(const nlohmann::json&);
+template Result<Ready> decode<Ready>(const nlohmann::json&);
+template Result<Failed> decode<Failed>(const nlohmann::json&);
+template Result<Cell> decode<Cell>(const nlohmann::json&);
+template Result<Query> decode<Query>(const nlohmann::json&);
+template Result<Answers> decode<Answers>(const nlohmann::json&);
+template Result<CellResult> decode<CellResult>(const nlohmann::json&);
 
 } // namespace rlm::lua::frames

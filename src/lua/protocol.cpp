@@ -11,9 +11,6 @@ namespace rlm::lua::protocol {
 
 namespace {
 
-// Prompts are capped at 64 MB a batch in the sandbox; answers and results are smaller.
-constexpr std::uint32_t k_max_frame = 128U << 20;
-
 bool write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const auto sent = ::send(fd, data, size, MSG_NOSIGNAL);
@@ -40,7 +37,7 @@ bool read_all(int fd, char* data, std::size_t size) {
 
 Sent send(int fd, const nlohmann::json& message) {
   const auto text = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > k_max_frame) return Sent::too_large;
+  if (text.size() > k_max_frame_bytes) return Sent::too_large;
   const auto size = static_cast<std::uint32_t>(text.size());
   const std::array<char, 4> header = {
       static_cast<char>(size & 0xFF), static_cast<char>((size >> 8) & 0xFF),
@@ -50,18 +47,19 @@ Sent send(int fd, const nlohmann::json& message) {
   return sent ? Sent::ok : Sent::peer_gone;
 }
 
-std::optional<nlohmann::json> receive(int fd) {
+std::expected<nlohmann::json, Unreceived> receive(int fd) {
   std::array<unsigned char, 4> header{};
-  if (!read_all(fd, reinterpret_cast<char*>(header.data()), header.size())) return std::nullopt;
+  if (!read_all(fd, reinterpret_cast<char*>(header.data()), header.size()))
+    return std::unexpected(Unreceived::closed);
   std::uint32_t size = 0;
   for (std::size_t i = 0; i < header.size(); ++i)
     size |= static_cast<std::uint32_t>(header[i]) << (8U * i);
-  if (size > k_max_frame) return std::nullopt;
+  if (size > k_max_frame_bytes) return std::unexpected(Unreceived::malformed);
   std::string text(size, '\0');
-  if (!read_all(fd, text.data(), text.size())) return std::nullopt;
+  if (!read_all(fd, text.data(), text.size())) return std::unexpected(Unreceived::closed);
   auto message = parse_untrusted_json(text); // depth-limited: the peer may be hostile
-  if (!message || !message->is_object()) return std::nullopt;
-  return message;
+  if (!message || !message->is_object()) return std::unexpected(Unreceived::malformed);
+  return std::move(*message);
 }
 
 } // namespace rlm::lua::protocol

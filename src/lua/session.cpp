@@ -1,15 +1,14 @@
 // The parent's side of the REPL. It is the only defence that bounds everything: whatever
 // the worker does (a C function that never returns, a VM crash), the parent's clock keeps
 // running and SIGKILL ends it. Time spent answering the worker's llm_query requests is
-// added to the deadline, as the worker adds it to its own.
+// added to the deadline, as the worker adds it to its own. A worker that sends anything
+// frames.hpp does not decode is treated as crashed: killed, and replaced.
 #include "rlm/lua/session.hpp"
 
 #include "frames.hpp"
 #include "protocol.hpp"
 
 #include "rlm/util/display.hpp"
-#include "rlm/util/fatal.hpp"
-#include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -32,7 +31,6 @@ namespace rlm::lua {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using nlohmann::json;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -68,27 +66,18 @@ std::vector<std::string> worker_environment() {
   return kept;
 }
 
-} // namespace
+struct Spawned {
+  pid_t pid = -1;
+  int socket = -1;
+};
 
-Session::Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
-                 SessionOptions options)
-    : m_documents(documents), m_limits(limits), m_host(host), m_options(options) {
-  start_worker();
-}
-
-Session::~Session() { stop_worker(); }
-
-void Session::start_worker() {
-  const auto started = Clock::now();
-  int sockets[2] = {-1, -1};
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
-    throw Fatal(ExitCode::failure,
-                fmt::format("cannot start the Lua REPL: socketpair: {}", std::strerror(errno)));
-  }
+// Runs this executable as a worker with `socket` on k_socket_fd and `documents` on
+// k_documents_fd, its standard streams on /dev/null; returns posix_spawn's result.
+int spawn_with(pid_t& pid, int socket, int documents) {
   // Copies above the target numbers first: the sources may themselves be 3 or 4, and the
   // first dup2 would overwrite the second's source.
-  const int socket_copy = ::fcntl(sockets[1], F_DUPFD_CLOEXEC, 10);
-  const int documents_copy = ::fcntl(m_documents.fd(), F_DUPFD_CLOEXEC, 10);
+  const int socket_copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 10);
+  const int documents_copy = ::fcntl(documents, F_DUPFD_CLOEXEC, 10);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -105,58 +94,142 @@ void Session::start_worker() {
   char program[] = "rlm";
   char flag[] = "__rlm_lua_worker";
   char* argv[] = {program, flag, nullptr};
-  const int spawned = ::posix_spawn(&m_pid, "/proc/self/exe", &actions, nullptr, argv, envp.data());
+  const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  ::close(sockets[1]);
   ::close(socket_copy);
   ::close(documents_copy);
-  m_socket = sockets[0];
+  return spawned;
+}
+
+// A worker process and the parent's end of its socket.
+Result<Spawned> spawn_worker(int documents) {
+  int sockets[2] = {-1, -1};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
+    return fail(ErrorKind::internal,
+                fmt::format("cannot start the Lua REPL: socketpair: {}", std::strerror(errno)));
+  }
+  Spawned worker;
+  const int spawned = spawn_with(worker.pid, sockets[1], documents);
+  ::close(sockets[1]);
   if (spawned != 0) {
-    m_pid = -1;
-    stop_worker();
-    throw Fatal(ExitCode::failure,
+    ::close(sockets[0]);
+    return fail(ErrorKind::internal,
                 fmt::format("cannot start the Lua REPL: {}", std::strerror(spawned)));
   }
-  json init = {{"type", "init"},
-               {"confine", m_options.confine},
-               {"limits", frames::to_json(m_limits)},
-               {"documents_bytes", m_documents.total_bytes()},
-               {"documents", json::array()}};
+  worker.socket = sockets[0];
+  return worker;
+}
+
+// Sends `reply`, or an error per prompt when it does not fit a frame; false when the worker
+// is gone.
+bool send_answers(int socket, frames::Answers reply) {
+  auto sent = frames::send(socket, reply);
+  if (sent == protocol::Sent::too_large) {
+    reply.answers.assign(reply.answers.size(),
+                         std::unexpected(std::string("the answers are too large to return "
+                                                     "together; ask for shorter ones")));
+    sent = frames::send(socket, reply);
+  }
+  return sent == protocol::Sent::ok;
+}
+
+// What start-up failed with, for "cannot start the Lua REPL: ...".
+std::string why_not_ready(const Result<std::variant<frames::Ready, frames::Failed>>& reply) {
+  if (!reply) return reply.error().message;
+  return printable(std::get<frames::Failed>(*reply).message, 300);
+}
+
+} // namespace
+
+// The cell under way.
+struct Session::Running {
+  Clock::time_point started;
+  Clock::time_point deadline; // moved on by the time spent answering queries
+  std::uint64_t sub_calls = 0;
+};
+
+Result<std::unique_ptr<Session>> Session::start(const document::DocumentSet& documents,
+                                                const Limits& limits, Host& host,
+                                                SessionOptions options) {
+  std::unique_ptr<Session> session(new Session(documents, limits, host, options));
+  if (auto started = session->start_worker(); !started) return std::unexpected(started.error());
+  return session;
+}
+
+Session::Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
+                 SessionOptions options)
+    : m_documents(documents), m_limits(limits), m_host(host), m_options(options) {
+  m_limits.cell_timeout_seconds = std::min(m_limits.cell_timeout_seconds, frames::k_max_seconds);
+}
+
+Session::~Session() { stop_worker(); }
+
+Result<> Session::start_worker() {
+  const auto started = Clock::now();
+  auto spawned = spawn_worker(m_documents.fd());
+  if (!spawned) return std::unexpected(spawned.error());
+  m_pid = spawned->pid;
+  m_socket = spawned->socket;
+  if (auto sent = send_init(); !sent) return sent;
+  if (auto ready = await_ready(); !ready) return ready;
+  m_start_seconds = seconds_since(started);
+  spdlog::debug("Lua REPL started (pid {}) in {:.3f} s", m_pid, m_start_seconds);
+  return {};
+}
+
+Result<> Session::send_init() {
+  frames::Init init{m_limits, m_documents.total_bytes(), {}, std::nullopt};
 #if !defined(__SANITIZE_ADDRESS__)
   // Virtual memory: the Lua heap's cap, plus room for RE2, the allocator and the mapping of
   // the documents during loading. (AddressSanitizer reserves terabytes: no cap there.)
-  init["address_space_bytes"] = static_cast<std::uint64_t>(m_limits.memory_limit_bytes) +
-                                m_documents.total_bytes() + (std::uint64_t{2} << 30);
+  init.address_space_bytes = static_cast<std::uint64_t>(m_limits.memory_limit_bytes) +
+                             m_documents.total_bytes() + (std::uint64_t{2} << 30);
 #endif
-  for (const auto& d : m_documents.documents()) {
-    init["documents"].push_back({{"name", d.name}, {"offset", d.offset}, {"bytes", d.bytes}});
+  for (const auto& d : m_documents.documents())
+    init.documents.push_back({d.name, d.offset, d.bytes});
+  const auto sent = frames::send(m_socket, init);
+  if (sent == protocol::Sent::ok) return {};
+  stop_worker();
+  if (sent == protocol::Sent::too_large) {
+    return fail(ErrorKind::internal,
+                fmt::format("cannot start the Lua REPL: the list of its {} documents is too large",
+                            init.documents.size()));
   }
-  (void)protocol::send(m_socket, init);
+  return fail(ErrorKind::internal, "cannot start the Lua REPL: it did not answer");
+}
+
+Result<> Session::await_ready() {
   const auto deadline =
       Clock::now() + std::chrono::seconds(60) +
       std::chrono::milliseconds(m_documents.total_bytes() / 10'000); // 10 MB/s at worst
-  std::optional<json> ready;
-  if (wait_readable(m_socket, deadline, nullptr) == Wait::ready)
-    ready = protocol::receive(m_socket);
-  const auto* type = ready ? json_field::string(*ready, "type") : nullptr;
-  if (type == nullptr || *type != "ready") {
-    const auto* message = ready ? json_field::string(*ready, "message") : nullptr;
-    const std::string why = message != nullptr ? printable(*message, 300)
-                            : ready            ? "it did not start"
-                                               : "it did not answer";
-    stop_worker();
-    throw Fatal(ExitCode::failure, fmt::format("cannot start the Lua REPL: {}", why));
+  std::string why = "it did not answer";
+  if (wait_readable(m_socket, deadline, nullptr) == Wait::ready) {
+    const auto frame = protocol::receive(m_socket);
+    if (frame) {
+      const auto reply = frames::decode_one_of<frames::Ready, frames::Failed>(*frame);
+      if (reply && std::holds_alternative<frames::Ready>(*reply)) return {};
+      why = why_not_ready(reply);
+    } else if (frame.error() == protocol::Unreceived::malformed) {
+      why = "it sent a frame that is not a JSON object";
+    }
   }
-  m_start_seconds = seconds_since(started);
-  spdlog::debug("Lua REPL started (pid {}) in {:.3f} s", m_pid, m_start_seconds);
+  stop_worker();
+  return fail(ErrorKind::internal, fmt::format("cannot start the Lua REPL: {}", why));
 }
 
 void Session::stop_worker() {
   if (m_socket >= 0) ::close(m_socket);
   m_socket = -1;
+  if (m_pid > 0) ::kill(m_pid, SIGKILL);
+  int status = 0;
+  reap_worker(status);
+}
+
+// Waits for the worker to end (the socket is closed, or it was killed) and forgets it.
+void Session::reap_worker(int& status) {
+  if (m_socket >= 0) ::close(m_socket);
+  m_socket = -1;
   if (m_pid > 0) {
-    ::kill(m_pid, SIGKILL);
-    int status = 0;
     while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
@@ -175,23 +248,47 @@ std::string Session::describe_exit(int status) const {
   return fmt::format("the process exited with status {}", WEXITSTATUS(status));
 }
 
-CellResult Session::lost_worker(CellError::Kind kind, std::string message, double seconds) {
+Result<CellResult> Session::lost_worker(CellError::Kind kind, std::string message, double seconds) {
   CellResult result;
   result.error = CellError{kind, std::move(message)};
   result.seconds = seconds;
   result.state_reset = true;
   stop_worker();
-  start_worker();
+  if (auto started = start_worker(); !started) return std::unexpected(started.error());
   return result;
 }
 
-CellResult Session::run(std::string_view code) {
-  if (m_pid < 0) start_worker();
+// The worker closed its socket: it is dying (a crash, a forbidden system call, memory).
+Result<CellResult> Session::died(const Running& cell) {
+  int status = 0;
+  // Its exit status is settled before its socket closes; the kill only makes sure that a
+  // worker which closed its socket and lives on cannot keep the wait below waiting.
+  ::kill(m_pid, SIGKILL);
+  reap_worker(status);
+  return lost_worker(CellError::Kind::crashed,
+                     fmt::format("the REPL process died: {}; it was restarted (variables from "
+                                 "earlier cells are gone)",
+                                 describe_exit(status)),
+                     seconds_since(cell.started));
+}
+
+// The worker sent what only a broken or compromised worker sends.
+Result<CellResult> Session::misbehaved(const std::string& why, const Running& cell) {
+  return lost_worker(CellError::Kind::crashed,
+                     fmt::format("the REPL process sent a malformed message ({}), so it was "
+                                 "stopped and restarted (variables from earlier cells are gone)",
+                                 printable(why, 300)),
+                     seconds_since(cell.started));
+}
+
+Result<CellResult> Session::run(std::string_view code) {
+  if (m_pid < 0) {
+    if (auto started = start_worker(); !started) return std::unexpected(started.error());
+  }
   const auto started = Clock::now();
   const auto limit =
       std::chrono::duration<double>(m_limits.cell_timeout_seconds + m_options.grace_seconds);
-  auto deadline = started + std::chrono::duration_cast<Clock::duration>(limit);
-  std::uint64_t sub_calls = 0;
+  Running cell{started, started + std::chrono::duration_cast<Clock::duration>(limit)};
   if (code.size() > static_cast<std::size_t>(m_limits.max_source_bytes)) {
     CellResult refused;
     refused.error = CellError{
@@ -200,77 +297,77 @@ CellResult Session::run(std::string_view code) {
                     code.size(), m_limits.max_source_bytes)};
     return refused;
   }
-  if (protocol::send(m_socket, json{{"type", "cell"}, {"code", std::string(code)}}) !=
-      protocol::Sent::ok) {
+  if (frames::send(m_socket, frames::Cell{std::string(code)}) != protocol::Sent::ok)
     return lost_worker(CellError::Kind::crashed, "the REPL process was gone; it was restarted", 0);
-  }
+  return await_result(cell);
+}
+
+Result<CellResult> Session::await_result(Running& cell) {
   for (;;) {
-    const auto waited_for = wait_readable(m_socket, deadline, m_options.cancel);
+    const auto waited_for = wait_readable(m_socket, cell.deadline, m_options.cancel);
     if (waited_for == Wait::cancelled) {
-      ::kill(m_pid, SIGKILL);
       return lost_worker(CellError::Kind::interrupted,
                          "interrupted: the cell was stopped and the REPL restarted",
-                         seconds_since(started));
+                         seconds_since(cell.started));
     }
     if (waited_for == Wait::timeout) {
-      ::kill(m_pid, SIGKILL);
       return lost_worker(
           CellError::Kind::timeout,
           fmt::format("time limit: the cell ran past {} s and did not stop, so the REPL "
                       "process was killed and restarted (variables from earlier cells are gone)",
                       m_limits.cell_timeout_seconds),
-          seconds_since(started));
+          seconds_since(cell.started));
     }
-    const auto message = protocol::receive(m_socket);
-    if (!message) {
-      int status = 0;
-      ::close(m_socket);
-      m_socket = -1;
-      while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      m_pid = -1;
-      return lost_worker(
-          CellError::Kind::crashed,
-          fmt::format("the REPL process died: {}; it was restarted (variables from earlier "
-                      "cells are gone)",
-                      describe_exit(status)),
-          seconds_since(started));
-    }
-    const auto* type = json_field::string(*message, "type");
-    if (type != nullptr && *type == "query") {
-      const auto asked = Clock::now();
-      const auto prompts = frames::prompts_from(*message);
-      if (!prompts) { // only a broken or compromised worker sends this
-        ::kill(m_pid, SIGKILL);
-        return lost_worker(CellError::Kind::crashed,
-                           "the REPL process sent a malformed request, so it was stopped and "
-                           "restarted (variables from earlier cells are gone)",
-                           seconds_since(started));
-      }
-      auto results = m_host.query(*prompts);
-      results.resize(prompts->size(), std::unexpected(std::string("no answer")));
-      sub_calls += prompts->size();
-      const auto waited = Clock::now() - asked;
-      (void)protocol::send(
-          m_socket, frames::answers_frame(results, std::chrono::duration<double>(waited).count()));
-      deadline += waited;
-      if (const auto why = m_host.stop_reason()) {
-        // The run ends: the worker is stopped, not restarted (run() starts one if asked).
-        stop_worker();
-        CellResult aborted;
-        aborted.error = CellError{CellError::Kind::aborted, *why};
-        aborted.seconds = seconds_since(started);
-        aborted.sub_calls = sub_calls;
-        aborted.state_reset = true;
-        return aborted;
-      }
-    } else if (type != nullptr && *type == "result") {
-      auto result = frames::result_from(*message);
-      result.seconds = seconds_since(started);
-      result.sub_calls = std::max(result.sub_calls, sub_calls);
-      return result;
-    }
+    if (auto ended = take_message(cell)) return std::move(*ended);
   }
+}
+
+// Reads the worker's next message: what the cell ended with, or nothing while it runs on.
+std::optional<Result<CellResult>> Session::take_message(Running& cell) {
+  const auto frame = protocol::receive(m_socket);
+  if (!frame && frame.error() == protocol::Unreceived::closed) return died(cell);
+  if (!frame) return misbehaved("a frame that is not a JSON object", cell);
+  auto message = frames::decode_one_of<frames::Query, CellResult, frames::Failed>(*frame);
+  if (!message) return misbehaved(message.error().message, cell);
+  if (const auto* query = std::get_if<frames::Query>(&*message))
+    return answer(query->prompts, cell);
+  if (const auto* failed = std::get_if<frames::Failed>(&*message)) {
+    return lost_worker(CellError::Kind::crashed,
+                       fmt::format("the REPL process stopped ({}); it was restarted (variables "
+                                   "from earlier cells are gone)",
+                                   printable(failed->message, 300)),
+                       seconds_since(cell.started));
+  }
+  auto result = std::get<CellResult>(std::move(*message));
+  result.seconds = seconds_since(cell.started);
+  result.sub_calls = std::max(result.sub_calls, cell.sub_calls);
+  return result;
+}
+
+// Answers a query through the host and sends the answers back; what the cell ended with
+// when it cannot go on (the host stops the run, or the worker is gone), else nothing.
+std::optional<Result<CellResult>> Session::answer(const std::vector<std::string>& prompts,
+                                                  Running& cell) {
+  const auto asked = Clock::now();
+  auto results = m_host.query(prompts);
+  results.resize(prompts.size(), std::unexpected(std::string("no answer")));
+  cell.sub_calls += prompts.size();
+  const auto waited = Clock::now() - asked;
+  const bool sent =
+      send_answers(m_socket, {std::move(results), std::chrono::duration<double>(waited).count()});
+  cell.deadline += waited;
+  if (const auto why = m_host.stop_reason()) {
+    // The run ends: the worker is stopped, not restarted (run() starts one if asked).
+    stop_worker();
+    CellResult aborted;
+    aborted.error = CellError{CellError::Kind::aborted, *why};
+    aborted.seconds = seconds_since(cell.started);
+    aborted.sub_calls = cell.sub_calls;
+    aborted.state_reset = true;
+    return aborted;
+  }
+  if (!sent) return died(cell);
+  return std::nullopt;
 }
 
 } // namespace rlm::lua

@@ -1,14 +1,13 @@
 // The Lua worker process: rlm starts it (session.cpp) by running its own executable with
 // protocol::k_worker_flag. It loads the documents from the memory file, confines itself,
-// and then runs cells on request until its socket closes.
+// and then runs cells on request until its socket closes. A message from the parent that
+// does not decode (frames.hpp) ends it with a "failed" message saying why.
 #include "rlm/lua/worker.hpp"
 
 #include "confinement.hpp"
 #include "frames.hpp"
 #include "protocol.hpp"
 #include "sandbox.hpp"
-
-#include "rlm/util/untrusted_json.hpp"
 
 #include <array>
 #include <cctype>
@@ -27,7 +26,8 @@ namespace rlm::lua {
 
 namespace {
 
-using nlohmann::json;
+[[noreturn]] void fail(int fd, const std::string& message);
+template <class M> M receive(int fd);
 
 // The worker's side of llm_query: ask the parent over the socket and wait for the answers.
 class SocketHost final : public Host {
@@ -35,19 +35,20 @@ public:
   explicit SocketHost(int fd) : m_fd(fd) {}
 
   std::vector<QueryResult> query(const std::vector<std::string>& prompts) override {
-    std::vector<QueryResult> results;
-    const auto sent = protocol::send(m_fd, frames::query_frame(prompts));
-    if (sent == protocol::Sent::peer_gone) ::_exit(0);
+    const auto sent = frames::send(m_fd, frames::Query{prompts});
+    if (sent == protocol::Sent::peer_gone) ::_exit(0); // the parent is gone: nothing left to do
     if (sent == protocol::Sent::too_large) {
       m_waited = 0;
       return std::vector<QueryResult>(
           prompts.size(), std::unexpected(std::string("the prompts are too large to send")));
     }
-    const auto reply = protocol::receive(m_fd);
-    if (!reply) ::_exit(0); // the parent is gone: nothing left to do
-    auto answers = frames::answers_from(*reply, prompts.size());
-    m_waited = answers.model_seconds;
-    return std::move(answers.results);
+    auto reply = receive<frames::Answers>(m_fd);
+    if (reply.answers.size() != prompts.size()) {
+      fail(m_fd, "it received " + std::to_string(reply.answers.size()) + " answers to " +
+                     std::to_string(prompts.size()) + " prompts");
+    }
+    m_waited = reply.model_seconds;
+    return std::move(reply.answers);
   }
 
   std::optional<double> last_wait_seconds() const override { return m_waited; }
@@ -134,18 +135,29 @@ void pin_time_zone() {
   (void)std::mktime(&parts);
 }
 
+// Tells the parent why the worker stops, and exits: with status 1 once the parent has the
+// reason, cleanly (0) when the parent is gone.
 [[noreturn]] void fail(int fd, const std::string& message) {
-  (void)protocol::send(fd, json{{"type", "failed"}, {"message", message}});
+  if (frames::send(fd, frames::Failed{message}) != protocol::Sent::ok) ::_exit(0);
   ::_exit(1);
 }
 
-// Maps the documents' memory file, builds the sandbox over it, and unmaps it again.
-std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
-  auto sandbox = std::make_unique<Sandbox>(frames::limits_from(init), host, true);
-  const auto total =
-      static_cast<std::uint64_t>(json_field::count(init, "documents_bytes").value_or(0));
-  const auto spans = frames::documents_from(init, total);
-  if (!spans) fail(fd, "the REPL's start message lists its documents wrongly");
+// The next message from the parent, which must be an M. The worker exits when the parent is
+// gone, and fails on anything else: a parent that sends it is broken, and nothing can go on.
+template <class M> M receive(int fd) {
+  const auto frame = protocol::receive(fd);
+  if (!frame && frame.error() == protocol::Unreceived::closed) ::_exit(0);
+  if (!frame) fail(fd, "it received a frame that is not a JSON object");
+  auto message = frames::decode<M>(*frame);
+  if (!message) fail(fd, "it received " + message.error().message);
+  return std::move(*message);
+}
+
+// Maps the documents' memory file, builds the sandbox over it, and unmaps it again. The
+// decoder has checked that every document lies inside the file.
+std::unique_ptr<Sandbox> load(const frames::Init& init, Host& host, int fd) {
+  auto sandbox = std::make_unique<Sandbox>(init.limits, host, true);
+  const auto total = init.documents_bytes;
   const char* base = nullptr;
   void* mapping = MAP_FAILED;
   if (total > 0) {
@@ -155,7 +167,7 @@ std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
     base = static_cast<const char*>(mapping);
   }
   std::vector<DocumentText> documents;
-  for (const auto& d : *spans) {
+  for (const auto& d : init.documents) {
     documents.push_back({d.name, base == nullptr ? std::string_view()
                                                  : std::string_view(base + d.offset, d.bytes)});
   }
@@ -169,13 +181,9 @@ std::unique_ptr<Sandbox> load(const json& init, Host& host, int fd) {
   return sandbox;
 }
 
-} // namespace
-
-int run_worker_if_requested(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], protocol::k_worker_flag) != 0) return -1;
-  const int fd = protocol::k_socket_fd;
-  // Die with the parent; leave Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group
-  // by a terminal, systemd or docker) to the parent, which decides what a stop means.
+// Die with the parent; leave Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group by
+// a terminal, systemd or docker) to the parent, which decides what a stop means.
+void ignore_signals() {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
@@ -183,43 +191,48 @@ int run_worker_if_requested(int argc, char** argv) {
   std::signal(SIGQUIT, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN); // a write past RLIMIT_FSIZE fails instead of killing
-  const auto init = protocol::receive(fd);
-  const auto* init_type = init ? json_field::string(*init, "type") : nullptr;
-  if (init_type == nullptr || *init_type != "init") return 1;
-  SocketHost host(fd);
-  auto sandbox = load(*init, host, fd);
-  pin_time_zone();
-  const auto address_space =
-      static_cast<std::uint64_t>(json_field::count(*init, "address_space_bytes").value_or(0));
-  if (json_field::boolean(*init, "confine").value_or(true)) {
+}
+
+// The rlimits and, outside sanitizer builds, the seccomp filter; the worker fails without.
+void confine(const frames::Init& init, int fd) {
 #if defined(__SANITIZE_ADDRESS__)
-    // The sanitizer's runtime makes system calls of its own (pipe2 to probe memory, ...):
-    // sanitizer builds keep the rlimits but not the filter, which session_test.cpp tests
-    // directly on a forked child.
-    constexpr bool syscall_filter = false;
+  // The sanitizer's runtime makes system calls of its own (pipe2 to probe memory, ...):
+  // sanitizer builds keep the rlimits but not the filter, which session_test.cpp tests
+  // directly on a forked child.
+  constexpr bool syscall_filter = false;
 #else
-    constexpr bool syscall_filter = true;
+  constexpr bool syscall_filter = true;
 #endif
-    if (const auto problem = confine_worker(address_space, syscall_filter); !problem.empty()) {
-      fail(fd, "cannot confine the REPL: " + problem);
-    }
-  }
-  (void)protocol::send(fd, json{{"type", "ready"}, {"memory_bytes", sandbox->memory_in_use()}});
-  while (const auto message = protocol::receive(fd)) {
-    const auto* type = json_field::string(*message, "type");
-    const auto* code = json_field::string(*message, "code");
-    if (type == nullptr || *type != "cell" || code == nullptr) continue;
-    const auto result = sandbox->run(*code);
-    const auto sent = protocol::send(fd, frames::to_json(result));
-    if (sent == protocol::Sent::too_large) {
-      CellResult too_large;
-      too_large.read_document = result.read_document;
-      too_large.error =
-          CellError{CellError::Kind::too_large, "the cell's output was too large to return (it is "
-                                                "full of bytes that need escaping); print less"};
-      if (protocol::send(fd, frames::to_json(too_large)) != protocol::Sent::ok) break;
-    } else if (sent == protocol::Sent::peer_gone) {
-      break;
+  const auto problem = confine_worker(init.address_space_bytes.value_or(0), syscall_filter);
+  if (!problem.empty()) fail(fd, "cannot confine the REPL: " + problem);
+}
+
+// Sends a cell's result, or a smaller error when it does not fit a frame; false when the
+// parent is gone.
+bool send_result(int fd, const CellResult& result) {
+  const auto sent = frames::send(fd, result);
+  if (sent != protocol::Sent::too_large) return sent == protocol::Sent::ok;
+  CellResult too_large;
+  too_large.read_document = result.read_document;
+  too_large.error =
+      CellError{CellError::Kind::too_large, "the cell's output was too large to return (it is "
+                                            "full of bytes that need escaping); print less"};
+  return frames::send(fd, too_large) == protocol::Sent::ok;
+}
+
+} // namespace
+
+int run_worker_if_requested(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], protocol::k_worker_flag) != 0) return -1;
+  const int fd = protocol::k_socket_fd;
+  ignore_signals();
+  const auto init = receive<frames::Init>(fd);
+  SocketHost host(fd);
+  auto sandbox = load(init, host, fd);
+  pin_time_zone();
+  confine(init, fd);
+  if (frames::send(fd, frames::Ready{sandbox->memory_in_use()}) == protocol::Sent::ok) {
+    while (send_result(fd, sandbox->run(receive<frames::Cell>(fd).code))) {
     }
   }
   ::_exit(0); // skip destructors and atexit handlers: the parent has what it needs

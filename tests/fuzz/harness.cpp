@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <variant>
 
 namespace rlm::fuzz {
 
@@ -175,22 +176,34 @@ std::string results_file(std::string_view data) {
          std::to_string(results->bad_lines) + " bad lines";
 }
 
+// A decoded message must encode to a frame that decodes again.
+template <class... M> std::string reencoded(const std::variant<M...>& message) {
+  return std::visit(
+      [](const auto& m) {
+        using One = std::remove_cvref_t<decltype(m)>;
+        if (!lua::frames::decode<One>(lua::frames::encode(m))) __builtin_trap();
+        return std::string(lua::frames::k_message_type<One>);
+      },
+      message);
+}
+
 std::string worker_frame(std::string_view data) {
+  namespace frames = lua::frames;
   const bool parent_reads = !data.empty() && (static_cast<unsigned char>(data[0]) & 1U) != 0;
   const auto frame = parse_untrusted_json(data.substr(std::min<std::size_t>(1, data.size())));
   if (!frame || !frame->is_object()) return "not a frame";
   if (parent_reads) {
-    const auto result = lua::frames::result_from(*frame);
-    const auto prompts = lua::frames::prompts_from(*frame);
-    (void)lua::render_for_model(result);
-    return prompts ? std::to_string(prompts->size()) + " prompts" : "result";
+    const auto message =
+        frames::decode_one_of<frames::Ready, frames::Failed, frames::Query, lua::CellResult>(
+            *frame);
+    if (!message) return "refused: " + message.error().message;
+    if (const auto* result = std::get_if<lua::CellResult>(&*message))
+      (void)lua::render_for_model(*result);
+    return reencoded(*message);
   }
-  const auto limits = lua::frames::limits_from(*frame);
-  const auto spans = lua::frames::documents_from(*frame, 1 << 20);
-  const auto answers = lua::frames::answers_from(*frame, 3);
-  if (answers.results.size() != 3) __builtin_trap(); // one answer per prompt, always
-  return "limits " + std::to_string(limits.max_output_bytes) +
-         (spans ? ", " + std::to_string(spans->size()) + " documents" : ", no documents");
+  const auto message = frames::decode_one_of<frames::Init, frames::Cell, frames::Answers>(*frame);
+  if (!message) return "refused: " + message.error().message;
+  return reencoded(*message);
 }
 
 Target target_named(std::string_view name) {

@@ -80,10 +80,10 @@ def main():
     write("results_file", line(record) + line(dict(record, key="k2", method="vanilla", status="truncated", score=0)), "two-records")
     # Worker frames, both ways.
     write("worker_frame", b"\x01" + json.dumps({"type": "result", "output": "hi\n", "output_dropped": 0, "seconds": 0.01,
-                                                "memory_bytes": 1024, "peak_memory_bytes": 2048, "sub_calls": 0,
+                                                "memory_bytes": 1024, "peak_memory_bytes": 2048, "sub_calls": 0, "read_document": True,
                                                 "final": "42", "error": {"kind": "runtime", "message": "boom"}}).encode(), "result")
     write("worker_frame", b"\x01" + json.dumps({"type": "query", "prompts": ["a", "b"]}).encode(), "query")
-    write("worker_frame", b"\x04" + json.dumps({"type": "init", "confine": True, "limits": {"cell_timeout_seconds": 30, "memory_limit_bytes": 1 << 30,
+    write("worker_frame", b"\x04" + json.dumps({"type": "init", "limits": {"cell_timeout_seconds": 30, "memory_limit_bytes": 1 << 30,
                                                 "max_output_bytes": 65536, "max_source_bytes": 262144, "max_error_bytes": 2048},
                                                 "documents_bytes": 10, "documents": [{"name": "a", "offset": 0, "bytes": 10}]}).encode(), "init")
     write("worker_frame", b"\x04" + json.dumps({"type": "answers", "answers": [{"text": "x"}, {"error": "e"}], "model_seconds": 0.5}).encode(), "answers")

@@ -20,6 +20,7 @@ struct CellError {
   };
   Kind kind = Kind::runtime;
   std::string message; // one or a few lines, cut to max_error_bytes
+  bool operator==(const CellError&) const = default;
 };
 
 struct CellResult {
@@ -35,6 +36,7 @@ struct CellResult {
   // The cell read the document: it read `context` or `documents`, or called a tool that
   // reads it (tool_registry.hpp), even if it failed later. False when the worker was lost.
   bool read_document = false;
+  bool operator==(const CellResult&) const = default;
 };
 
 // A short name for `kind`, for logs and JSON ("syntax", "timeout", ...).

@@ -11,6 +11,7 @@ struct Limits {
   std::int64_t max_output_bytes = 64 * 1024;      // print() output kept per cell
   std::int64_t max_source_bytes = 256 * 1024;     // largest cell, and largest load() chunk
   std::int64_t max_error_bytes = 2048;            // error messages are cut to this
+  bool operator==(const Limits&) const = default;
 };
 
 } // namespace rlm::lua

@@ -7,36 +7,44 @@
 #include "rlm/lua/cell_result.hpp"
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
+#include "rlm/util/error.hpp"
 
 #include <atomic>
-
+#include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace rlm::lua {
 
 struct SessionOptions {
   // How long past the cell limit the worker may take to stop by itself before it is killed.
   double grace_seconds = 1.0;
-  // Confine the worker (rlimits + seccomp). Off only in tests that inspect the worker.
-  bool confine = true;
   // When set (Ctrl-C), a running cell is stopped at once: the worker is killed and restarted.
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// The worker is always confined (rlimits + seccomp, see src/lua/confinement.hpp): nothing
+// here can turn that off.
 class Session {
 public:
-  // Starts the worker and loads `documents` into it. Throws Fatal when it cannot start.
-  Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
-          SessionOptions options = {});
+  // Starts the worker and loads `documents` into it (which must outlive the session). The
+  // error (ErrorKind::internal, "cannot start the Lua REPL: ...") says why it cannot start.
+  static Result<std::unique_ptr<Session>> start(const document::DocumentSet& documents,
+                                                const Limits& limits, Host& host,
+                                                SessionOptions options = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Runs one cell. A cell past its hard deadline, or a worker that dies, ends with an
-  // error of kind timeout or crashed, `state_reset` set, and a fresh worker for the next.
-  CellResult run(std::string_view code);
+  // Runs one cell. Every failure of the cell is in the CellResult: a cell past its hard
+  // deadline, or a worker that dies or misbehaves, ends with an error of kind timeout or
+  // crashed, `state_reset` set, and a fresh worker for the next. The Error (as start()'s)
+  // means the REPL is gone: a fresh worker was needed and could not be started.
+  Result<CellResult> run(std::string_view code);
 
   // The worker's process id (for tests that must kill it from outside).
   pid_t worker_pid() const { return m_pid; }
@@ -44,9 +52,22 @@ public:
   double last_start_seconds() const { return m_start_seconds; }
 
 private:
-  void start_worker();
+  using Clock = std::chrono::steady_clock;
+  struct Running; // the cell under way: its start, deadline and sub-calls
+
+  Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
+          SessionOptions options);
+  Result<> start_worker();
+  Result<> send_init();
+  Result<> await_ready();
   void stop_worker();
-  CellResult lost_worker(CellError::Kind kind, std::string message, double seconds);
+  void reap_worker(int& status);
+  Result<CellResult> await_result(Running& cell);
+  std::optional<Result<CellResult>> take_message(Running& cell);
+  std::optional<Result<CellResult>> answer(const std::vector<std::string>& prompts, Running& cell);
+  Result<CellResult> lost_worker(CellError::Kind kind, std::string message, double seconds);
+  Result<CellResult> died(const Running& cell);
+  Result<CellResult> misbehaved(const std::string& why, const Running& cell);
   std::string describe_exit(int status) const;
 
   const document::DocumentSet& m_documents;

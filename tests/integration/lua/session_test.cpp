@@ -30,7 +30,13 @@ struct SessionFixture {
     limits = testing::small_limits();
     limits.cell_timeout_seconds = timeout;
     session =
-        std::make_unique<Session>(documents, limits, host, SessionOptions{.grace_seconds = grace});
+        Session::start(documents, limits, host, SessionOptions{.grace_seconds = grace}).value();
+  }
+  // Runs `code`; the REPL must survive it (a failure of the cell is in the CellResult).
+  CellResult run(std::string_view code) {
+    auto result = session->run(code);
+    EXPECT_TRUE(result) << result.error().message;
+    return result ? std::move(*result) : CellResult{};
   }
   document::DocumentSet documents;
   Limits limits;
@@ -40,8 +46,8 @@ struct SessionFixture {
 
 TEST(LuaSession, RunsCellsWithVariablesKept) {
   SessionFixture f;
-  EXPECT_FALSE(f.session->run("x = #context").error);
-  const auto result = f.session->run("print(x, line(2)) FINAL('done: ' .. x)");
+  EXPECT_FALSE(f.run("x = #context").error);
+  const auto result = f.run("print(x, line(2)) FINAL('done: ' .. x)");
   EXPECT_EQ(result.output, "11\tbeta\n");
   EXPECT_EQ(result.final_answer, "done: 11");
   EXPECT_FALSE(result.state_reset);
@@ -53,16 +59,16 @@ class SessionKill : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SessionKill, UnstoppableCodeIsKilledAndTheReplRestarts) {
   SessionFixture f(1.0);
-  f.session->run("kept = 1");
+  f.run("kept = 1");
   const auto before = f.session->worker_pid();
-  const auto result = f.session->run(GetParam());
+  const auto result = f.run(GetParam());
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
   EXPECT_THAT(result.error->message, HasSubstr("was killed and restarted"));
   EXPECT_TRUE(result.state_reset);
   EXPECT_LT(result.seconds, 1.0 + 0.5 + 0.5);
   EXPECT_NE(f.session->worker_pid(), before);
-  const auto after = f.session->run("print(kept, line(1))");
+  const auto after = f.run("print(kept, line(1))");
   EXPECT_FALSE(after.error);
   EXPECT_EQ(after.output, "nil\talpha\n"); // variables gone, documents back
 }
@@ -83,9 +89,11 @@ TEST(LuaSession, SortingAHugeTableInCIsKilled) {
   limits.cell_timeout_seconds = 2.0;
   limits.memory_limit_bytes = 1LL << 30;
   testing::ScriptedHost host;
-  Session session(documents, limits, host, SessionOptions{.grace_seconds = 0.5});
+  const auto session =
+      Session::start(documents, limits, host, SessionOptions{.grace_seconds = 0.5}).value();
   const auto result =
-      session.run("local t = {} for i = 1, 1.5e7 do t[i] = (i * 7919) % 1000003 end table.sort(t)");
+      session->run("local t = {} for i = 1, 1.5e7 do t[i] = (i * 7919) % 1000003 end table.sort(t)")
+          .value();
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
   EXPECT_LT(result.seconds, 2.0 + 0.5 + 0.5);
@@ -94,15 +102,15 @@ TEST(LuaSession, SortingAHugeTableInCIsKilled) {
   if (result.state_reset) {
     EXPECT_THAT(result.error->message, HasSubstr("killed and restarted"));
   }
-  EXPECT_EQ(session.run("print(#context)").output, "1\n");
+  EXPECT_EQ(session->run("print(#context)")->output, "1\n");
 }
 
 TEST(LuaSession, PlainFindIsLinearNotNaive) {
   // Lua's own find compares up to n*m bytes: ~2e11 here, minutes. memmem makes it instant.
   SessionFixture f(2.0);
-  const auto result = f.session->run(
-      "local hay = string.rep('a', 20000000) local needle = string.rep('a', 10000) .. 'b' "
-      "print(hay:find(needle, 1, true), hay:find(needle))");
+  const auto result =
+      f.run("local hay = string.rep('a', 20000000) local needle = string.rep('a', 10000) .. 'b' "
+            "print(hay:find(needle, 1, true), hay:find(needle))");
   EXPECT_FALSE(result.error) << result.error->message;
   EXPECT_EQ(result.output, "nil\tnil\n");
 }
@@ -114,20 +122,20 @@ TEST(LuaSession, AWorkerThatDiesIsReportedAndReplaced) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(pid, SIGABRT); // as a VM crash ends it (SIGSEGV would be caught by ASan builds)
   });
-  const auto result = f.session->run("while true do end");
+  const auto result = f.run("while true do end");
   killer.join();
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::crashed);
   EXPECT_THAT(result.error->message, HasSubstr("the Lua VM crashed (Aborted)"));
   EXPECT_TRUE(result.state_reset);
-  EXPECT_EQ(f.session->run("print(#context)").output, "11\n");
+  EXPECT_EQ(f.run("print(#context)").output, "11\n");
 }
 
 TEST(LuaSession, LlmQueryReachesTheParentsHostAndItsWaitDoesNotCount) {
   SessionFixture f(1.0);
   f.host.delay = std::chrono::milliseconds(800);
-  const auto result = f.session->run(
-      "a = llm_query('one') b = llm_query_batched({'two', 'FAIL'}) print(a, b[1], b[2])");
+  const auto result =
+      f.run("a = llm_query('one') b = llm_query_batched({'two', 'FAIL'}) print(a, b[1], b[2])");
   EXPECT_FALSE(result.error) << result.error->message;
   EXPECT_EQ(result.output, "answer to: one\tanswer to: two\terror: model unavailable\n");
   EXPECT_EQ(result.sub_calls, 3U);
@@ -139,13 +147,13 @@ TEST(LuaSession, AnLlmQueryLoopStopsAtTheLimitWithVariablesKept) {
   // The worker and the parent credit exactly the same model time to the deadline, so the
   // worker's own stop comes first and keeps the variables.
   SessionFixture f(1.0);
-  f.session->run("x = 'kept'");
-  const auto result = f.session->run("while true do pcall(llm_query, 'x') end");
+  f.run("x = 'kept'");
+  const auto result = f.run("while true do pcall(llm_query, 'x') end");
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout);
   EXPECT_FALSE(result.state_reset) << result.error->message;
   EXPECT_LT(result.seconds, 1.5);
-  EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
+  EXPECT_EQ(f.run("print(x)").output, "kept\n");
 }
 
 // A loop whose time goes to slow C calls: the count hook alone would fire once per ~200
@@ -157,13 +165,13 @@ TEST_P(SessionSlowCalls, StopAtTheLimitWithVariablesKept) {
   // with both cores busy took past 0.5 s. Without the alarm the stop would come tens of
   // seconds late, so 2.5 s still tells the two apart.
   SessionFixture f(1.0, "alpha\nbeta\n", 1.5);
-  f.session->run("x = 'kept'");
-  const auto result = f.session->run(GetParam());
+  f.run("x = 'kept'");
+  const auto result = f.run(GetParam());
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout);
   EXPECT_FALSE(result.state_reset) << result.error->message;
   EXPECT_LT(result.seconds, 2.5);
-  EXPECT_EQ(f.session->run("print(x)").output, "kept\n");
+  EXPECT_EQ(f.run("print(x)").output, "kept\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -183,9 +191,22 @@ TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
   EXPECT_THAT(environment.str(), Not(HasSubstr("DEEPSEEK_API_KEY")));
 }
 
+TEST(LuaSession, AReplThatCannotStartIsAnErrorValue) {
+  document::DocumentSet documents;
+  documents.add_text("big.txt", std::string(8 << 20, 'x'));
+  auto limits = testing::small_limits();
+  limits.memory_limit_bytes = 4 << 20; // the document cannot fit
+  testing::ScriptedHost host;
+  const auto session = Session::start(documents, limits, host);
+  ASSERT_FALSE(session);
+  EXPECT_EQ(session.error().kind, ErrorKind::internal);
+  EXPECT_THAT(session.error().message,
+              ::testing::StartsWith("cannot start the Lua REPL: the documents do not fit"));
+}
+
 TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
   SessionFixture f;
-  const auto result = f.session->run("print('bad utf-8: \\255') FINAL({'a', 'b'})");
+  const auto result = f.run("print('bad utf-8: \\255') FINAL({'a', 'b'})");
   EXPECT_EQ(result.output, "bad utf-8: \xEF\xBF\xBD\n"); // carried with U+FFFD, never dropped
   EXPECT_EQ(result.final_answer, "a\nb");
 }

@@ -79,16 +79,27 @@ const std::map<std::string, std::string>& expected() {
       {"F7-openai-choices-int.bin", "error protocol"},
       {"F7-openai-error-message-int.bin", "error server"},
       {"F7-openai-usage-string.bin", "error protocol"},
-      // Worker frames of the wrong shape: defaults, or "malformed", never an exception.
-      {"F6c-lua-result-float-cast.bin", "result"},
-      {"F6d-lua-result-negative-float.bin", "result"},
-      {"F6e-lua-worker-limits-float-cast.bin", "limits 65536, no documents"},
-      {"F8-lua-query-prompts-string.bin", "result"},
-      {"F8-lua-result-error-string.bin", "result"},
-      {"F8-lua-result-final-number.bin", "result"},
-      {"F8-lua-worker-answers-number.bin", "limits 65536, no documents"},
-      {"F8-lua-worker-answers-text-number.bin", "limits 65536, no documents"},
-      {"F8-lua-worker-limits-string.bin", "limits 65536, no documents"},
+      // Worker frames of the wrong shape: refused, naming the first field that is wrong or
+      // missing; never a default, never an exception.
+      {"F6c-lua-result-float-cast.bin", "refused: malformed \"result\" message: output is missing"},
+      {"F6d-lua-result-negative-float.bin",
+       "refused: malformed \"result\" message: output is missing"},
+      {"F6e-lua-worker-limits-float-cast.bin",
+       "refused: a message without a type where \"init\" or \"cell\" or \"answers\" was expected"},
+      {"F8-lua-query-prompts-string.bin",
+       "refused: malformed \"query\" message: prompts is not an array"},
+      {"F8-lua-result-error-string.bin",
+       "refused: malformed \"result\" message: output is missing"},
+      {"F8-lua-result-final-number.bin",
+       "refused: malformed \"result\" message: output is missing"},
+      {"F8-lua-worker-answers-number.bin",
+       "refused: malformed \"answers\" message: answers[0] is not {\"text\": string} or "
+       "{\"error\": string}"},
+      {"F8-lua-worker-answers-text-number.bin",
+       "refused: malformed \"answers\" message: answers[0] is not {\"text\": string} or "
+       "{\"error\": string}"},
+      {"F8-lua-worker-limits-string.bin",
+       "refused: a message without a type where \"init\" or \"cell\" or \"answers\" was expected"},
   };
   return outcomes;
 }

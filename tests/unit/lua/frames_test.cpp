@@ -1,117 +1,249 @@
-// The worker protocol's messages: each one written and read back whole, and each reader
-// total on a frame of the wrong shape (only a broken or compromised peer sends one).
+// The worker protocol's messages: each one written and read back whole, and each decoder
+// strict: a missing, mistyped or unknown field, or another type, is refused by name (only a
+// broken or compromised peer sends one).
 #include "lua/frames.hpp"
 
+#include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace rlm::lua::frames {
 namespace {
 
 using nlohmann::json;
+using ::testing::HasSubstr;
 
-TEST(Frames, LimitsRoundTrip) {
-  Limits limits;
-  limits.cell_timeout_seconds = 2.5;
-  limits.memory_limit_bytes = 123 << 20;
-  limits.max_output_bytes = 777;
-  limits.max_source_bytes = 888;
-  limits.max_error_bytes = 99;
-  const auto back = limits_from(json{{"limits", to_json(limits)}});
-  EXPECT_EQ(back.cell_timeout_seconds, 2.5);
-  EXPECT_EQ(back.memory_limit_bytes, 123 << 20);
-  EXPECT_EQ(back.max_output_bytes, 777);
-  EXPECT_EQ(back.max_source_bytes, 888);
-  EXPECT_EQ(back.max_error_bytes, 99);
-}
+// A message of each type with every field set (optional ones included) to a value that is
+// not its default, and the names of its optional fields.
+template <class M> struct Sample;
 
-TEST(Frames, LimitsOfTheWrongShapeKeepTheDefaults) {
-  const Limits defaults;
-  const auto back = limits_from(json{{"limits",
-                                      {{"cell_timeout_seconds", -1},
-                                       {"memory_limit_bytes", 1e300},
-                                       {"max_output_bytes", "1"},
-                                       {"max_source_bytes", 0}}}});
-  EXPECT_EQ(back.cell_timeout_seconds, defaults.cell_timeout_seconds);
-  EXPECT_EQ(back.memory_limit_bytes, defaults.memory_limit_bytes);
-  EXPECT_EQ(back.max_output_bytes, defaults.max_output_bytes);
-  EXPECT_EQ(back.max_source_bytes, defaults.max_source_bytes);
-}
+template <> struct Sample<Init> {
+  static Init make() {
+    Limits limits{2.5, 123 << 20, 777, 888, 99};
+    return {limits, 30, {{"a.txt", 0, 10}, {"b.txt", 10, 20}}, std::uint64_t{5} << 30};
+  }
+  static inline const std::set<std::string> optional = {"address_space_bytes"};
+};
 
-TEST(Frames, EveryCellResultRoundTrips) {
-  for (const auto kind :
-       {CellError::Kind::syntax, CellError::Kind::runtime, CellError::Kind::timeout,
-        CellError::Kind::memory, CellError::Kind::too_large}) {
+template <> struct Sample<Ready> {
+  static Ready make() { return {4096}; }
+  static inline const std::set<std::string> optional = {};
+};
+
+template <> struct Sample<Failed> {
+  static Failed make() { return {"cannot map the documents"}; }
+  static inline const std::set<std::string> optional = {};
+};
+
+template <> struct Sample<Cell> {
+  static Cell make() { return {"print(#context)"}; }
+  static inline const std::set<std::string> optional = {};
+};
+
+template <> struct Sample<Query> {
+  static Query make() { return {{"a", "", "c\xff"}}; }
+  static inline const std::set<std::string> optional = {};
+};
+
+template <> struct Sample<Answers> {
+  static Answers make() { return {{std::string("x"), std::unexpected(std::string("e"))}, 1.5}; }
+  static inline const std::set<std::string> optional = {};
+};
+
+template <> struct Sample<CellResult> {
+  static CellResult make() {
     CellResult r;
     r.output = "out\n";
     r.output_dropped = 5;
+    r.error = CellError{CellError::Kind::memory, "what went wrong"};
+    r.final_answer = "42";
     r.seconds = 0.25;
     r.memory_bytes = 1024;
     r.peak_memory_bytes = 4096;
     r.sub_calls = 3;
-    r.final_answer = "42";
-    r.error = CellError{kind, "what went wrong"};
-    const auto back = result_from(to_json(r));
-    EXPECT_EQ(back.output, r.output);
-    EXPECT_EQ(back.output_dropped, 5U);
-    EXPECT_EQ(back.seconds, 0.25);
-    EXPECT_EQ(back.memory_bytes, 1024U);
-    EXPECT_EQ(back.peak_memory_bytes, 4096U);
-    EXPECT_EQ(back.sub_calls, 3U);
-    EXPECT_EQ(back.final_answer, "42");
-    ASSERT_TRUE(back.error);
-    EXPECT_EQ(back.error->kind, kind) << to_string(kind);
-    EXPECT_EQ(back.error->message, "what went wrong");
+    r.read_document = true;
+    return r;
+  }
+  static inline const std::set<std::string> optional = {"error", "final"};
+};
+
+template <class M> class EveryMessage : public ::testing::Test {};
+using Messages = ::testing::Types<Init, Ready, Failed, Cell, Query, Answers, CellResult>;
+TYPED_TEST_SUITE(EveryMessage, Messages);
+
+template <class M> std::string refusal(const json& frame) {
+  const auto decoded = decode<M>(frame);
+  EXPECT_FALSE(decoded) << frame.dump();
+  return decoded ? std::string() : decoded.error().message;
+}
+
+TYPED_TEST(EveryMessage, RoundTrips) {
+  const auto message = Sample<TypeParam>::make();
+  const auto frame = encode(message);
+  EXPECT_EQ(frame["type"], k_message_type<TypeParam>);
+  const auto back = decode<TypeParam>(frame);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, message);
+}
+
+TYPED_TEST(EveryMessage, ARequiredFieldMissingIsRefusedByName) {
+  const auto frame = encode(Sample<TypeParam>::make());
+  int required = 0;
+  for (const auto& [key, value] : frame.items()) {
+    if (key == "type" || Sample<TypeParam>::optional.contains(key)) continue;
+    auto without = frame;
+    without.erase(key);
+    EXPECT_EQ(refusal<TypeParam>(without), fmt::format("malformed \"{}\" message: {} is missing",
+                                                       k_message_type<TypeParam>, key));
+    ++required;
+  }
+  EXPECT_GT(required, 0);
+}
+
+TYPED_TEST(EveryMessage, AnOptionalFieldMayBeLeftOut) {
+  const auto frame = encode(Sample<TypeParam>::make());
+  for (const auto& key : Sample<TypeParam>::optional) {
+    ASSERT_TRUE(frame.contains(key)) << key;
+    auto without = frame;
+    without.erase(key);
+    const auto back = decode<TypeParam>(without);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(encode(*back), without);
   }
 }
 
-TEST(Frames, AResultOfTheWrongShapeIsReadWithoutThrowing) {
-  const auto back =
-      result_from(json{{"output", 5}, {"output_dropped", -1.5}, {"final", 5}, {"error", "boom"}});
-  EXPECT_EQ(back.output, "");
-  EXPECT_EQ(back.output_dropped, 0U);
-  EXPECT_FALSE(back.final_answer);
-  ASSERT_TRUE(back.error);
-  EXPECT_EQ(back.error->message, "the REPL sent a malformed error");
+TYPED_TEST(EveryMessage, AnUnknownFieldIsRefusedByName) {
+  auto frame = encode(Sample<TypeParam>::make());
+  frame["colour"] = "blue";
+  EXPECT_EQ(refusal<TypeParam>(frame),
+            fmt::format("malformed \"{}\" message: colour is unknown", k_message_type<TypeParam>));
 }
 
-TEST(Frames, QueriesAndAnswersRoundTrip) {
-  const std::vector<std::string> prompts = {"a", "b", ""};
-  EXPECT_EQ(prompts_from(query_frame(prompts)), prompts);
-  const std::vector<QueryResult> results = {std::string("x"), std::unexpected(std::string("e"))};
-  const auto back = answers_from(answers_frame(results, 1.5), 2);
-  EXPECT_EQ(back.model_seconds, 1.5);
-  ASSERT_EQ(back.results.size(), 2U);
-  EXPECT_EQ(back.results[0], "x");
-  EXPECT_EQ(back.results[1], std::unexpected(std::string("e")));
+TYPED_TEST(EveryMessage, AFieldOfTheWrongTypeIsRefusedByName) {
+  const auto frame = encode(Sample<TypeParam>::make());
+  for (const auto& [key, value] : frame.items()) {
+    if (key == "type") continue;
+    auto wrong = frame;
+    wrong[key] = true; // no message has a boolean field
+    EXPECT_THAT(refusal<TypeParam>(wrong), HasSubstr(fmt::format("malformed \"{}\" message: {}",
+                                                                 k_message_type<TypeParam>, key)));
+  }
 }
 
-TEST(Frames, MalformedQueriesAndAnswersAreRefusedOrFilled) {
-  EXPECT_FALSE(prompts_from(json{{"prompts", "x"}}));
-  EXPECT_FALSE(prompts_from(json{{"prompts", {"a", 5}}}));
-  // Fewer answers than prompts, or answers of the wrong type: one result per prompt always.
-  const auto back = answers_from(json{{"answers", {5, {{"text", 5}}}}}, 3);
-  ASSERT_EQ(back.results.size(), 3U);
-  for (const auto& r : back.results) EXPECT_FALSE(r);
+TYPED_TEST(EveryMessage, AnotherTypeIsRefused) {
+  auto frame = encode(Sample<TypeParam>::make());
+  frame["type"] = k_message_type<TypeParam> == "cell" ? "query" : "cell";
+  EXPECT_THAT(refusal<TypeParam>(frame),
+              HasSubstr(fmt::format("where \"{}\" was expected", k_message_type<TypeParam>)));
+  frame["type"] = "hello";
+  EXPECT_EQ(refusal<TypeParam>(frame), "unknown message type \"hello\"");
+  frame.erase("type");
+  EXPECT_THAT(refusal<TypeParam>(frame), HasSubstr("a message without a type"));
+}
+
+TEST(Frames, EveryKindOfCellErrorRoundTrips) {
+  for (const auto kind :
+       {CellError::Kind::syntax, CellError::Kind::runtime, CellError::Kind::timeout,
+        CellError::Kind::memory, CellError::Kind::too_large, CellError::Kind::crashed,
+        CellError::Kind::interrupted, CellError::Kind::aborted}) {
+    auto result = Sample<CellResult>::make();
+    result.error->kind = kind;
+    EXPECT_EQ(decode<CellResult>(encode(result)), result) << to_string(kind);
+  }
+  auto frame = encode(Sample<CellResult>::make());
+  frame["error"]["kind"] = "gremlins";
+  EXPECT_EQ(refusal<CellResult>(frame),
+            "malformed \"result\" message: error.kind is not a kind of cell error");
+}
+
+TEST(Frames, TheParentsPartOfAResultDoesNotTravel) {
+  auto result = Sample<CellResult>::make();
+  result.state_reset = true; // only the parent knows: it restarted the worker
+  EXPECT_FALSE(encode(result).contains("state_reset"));
+  EXPECT_FALSE(decode<CellResult>(encode(result))->state_reset);
+}
+
+TEST(Frames, LimitsOutOfRangeAreRefused) {
+  const auto with_limit = [](const char* key, json value) {
+    auto frame = encode(Sample<Init>::make());
+    frame["limits"][key] = std::move(value);
+    return refusal<Init>(frame);
+  };
+  EXPECT_EQ(with_limit("cell_timeout_seconds", 0),
+            "malformed \"init\" message: limits.cell_timeout_seconds is not above 0");
+  EXPECT_EQ(with_limit("cell_timeout_seconds", 2e9),
+            "malformed \"init\" message: limits.cell_timeout_seconds is not a number of seconds "
+            "(0 to 1e9)");
+  EXPECT_EQ(with_limit("memory_limit_bytes", 0),
+            "malformed \"init\" message: limits.memory_limit_bytes is not 1 to 2^50");
+  EXPECT_EQ(with_limit("max_output_bytes", 1e300),
+            "malformed \"init\" message: limits.max_output_bytes is not a whole number");
+  EXPECT_EQ(with_limit("max_source_bytes", "1"),
+            "malformed \"init\" message: limits.max_source_bytes is not a whole number");
+  EXPECT_EQ(with_limit("colour", 1), "malformed \"init\" message: limits.colour is unknown");
 }
 
 TEST(Frames, DocumentsMustLieInsideTheMapping) {
-  const auto ok =
-      documents_from(json{{"documents", {{{"name", "a"}, {"offset", 0}, {"bytes", 10}}}}}, 10);
-  ASSERT_TRUE(ok);
-  EXPECT_EQ((*ok)[0].name, "a");
-  EXPECT_FALSE(
-      documents_from(json{{"documents", {{{"name", "a"}, {"offset", 5}, {"bytes", 10}}}}}, 10));
-  EXPECT_FALSE(
-      documents_from(json{{"documents", {{{"name", "a"}, {"offset", 1}, {"bytes", -1}}}}}, 10));
-  EXPECT_FALSE(documents_from(json{{"documents", "x"}}, 10));
+  auto frame = encode(Sample<Init>::make());
+  frame["documents"][1]["bytes"] = 21; // 10 + 21 > 30
+  EXPECT_EQ(refusal<Init>(frame),
+            "malformed \"init\" message: documents[1] lies outside the documents' 30 bytes");
+  frame["documents"][1]["bytes"] = -1;
+  EXPECT_EQ(refusal<Init>(frame), "malformed \"init\" message: documents[1].bytes is not a count");
+  frame["documents"][1] = "b.txt";
+  EXPECT_EQ(refusal<Init>(frame), "malformed \"init\" message: documents[1] is not an object");
+  frame["documents"][1] = {{"name", "b"}, {"offset", 0}};
+  EXPECT_EQ(refusal<Init>(frame), "malformed \"init\" message: documents[1].bytes is missing");
+}
+
+TEST(Frames, PromptsAndAnswersOfTheWrongShapeAreRefused) {
+  EXPECT_EQ(refusal<Query>(json{{"type", "query"}, {"prompts", {"a", 5}}}),
+            "malformed \"query\" message: prompts[1] is not a string");
+  const auto answers = [](json one) {
+    return refusal<Answers>(json{{"type", "answers"},
+                                 {"answers", json::array({{{"text", "x"}}, one})},
+                                 {"model_seconds", 0}});
+  };
+  const std::string wrong =
+      "malformed \"answers\" message: answers[1] is not {\"text\": string} or {\"error\": string}";
+  EXPECT_EQ(answers(5), wrong);
+  EXPECT_EQ(answers({{"text", 5}}), wrong);
+  EXPECT_EQ(answers({{"text", "x"}, {"error", "e"}}), wrong);
+  EXPECT_EQ(refusal<Answers>(
+                json{{"type", "answers"}, {"answers", json::array()}, {"model_seconds", -1}}),
+            "malformed \"answers\" message: model_seconds is not a number of seconds (0 to 1e9)");
+}
+
+TEST(Frames, OneOfSeveralIsDecodedOrRefused) {
+  const auto ready = decode_one_of<Ready, Failed>(encode(Ready{7}));
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(std::get<Ready>(*ready).memory_bytes, 7U);
+  const auto failed = decode_one_of<Ready, Failed>(encode(Failed{"no"}));
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(std::get<Failed>(*failed).message, "no");
+  const auto other = decode_one_of<Ready, Failed>(encode(Cell{"x"}));
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().message, "a \"cell\" message where \"ready\" or \"failed\" was expected");
+  const auto broken = decode_one_of<Ready, Failed>(json{{"type", "ready"}});
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, "malformed \"ready\" message: memory_bytes is missing");
+}
+
+TEST(Frames, HostileTextInAnErrorIsMadePrintable) {
+  const auto message = refusal<Cell>(json{{"type", "\x1b[2J"}});
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("\x1b")));
 }
 
 TEST(Frames, WhetherTheCellReadTheDocumentRoundTrips) {
-  CellResult r;
-  r.read_document = true;
-  EXPECT_TRUE(result_from(to_json(r)).read_document);
-  r.read_document = false;
-  EXPECT_FALSE(result_from(to_json(r)).read_document);
+  for (const bool read : {true, false}) {
+    CellResult r;
+    r.read_document = read;
+    const auto back = decode<CellResult>(encode(r));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->read_document, read);
+  }
 }
 
 } // namespace
