@@ -68,7 +68,7 @@ void BM_LoopFanOut(benchmark::State& state) {
   CellTimer cell;
   for (auto _ : state) {
     const auto result =
-        loop::run(documents, "spread the work", *pool, prompts, settings, cell, nullptr);
+        loop::run(documents, "spread the work", {*pool, prompts, settings, cell, nullptr});
     if (result.answer != std::to_string(n) || result.iterations != 1)
       state.SkipWithError("the run did not end with every sub-call answered in one turn");
   }

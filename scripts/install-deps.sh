@@ -10,7 +10,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   liblua5.4-dev libre2-dev libspdlog-dev libgtest-dev libgmock-dev
-  libbenchmark-dev clang-format python3
+  libbenchmark-dev clang-format python3 universal-ctags
 )
 for option in "$@"; do
   case "$option" in

@@ -116,6 +116,7 @@ loop::RunSettings settings_for(Method method, loop::RunSettings settings) {
 std::string provider_failure(const loop::RunResult& result, const TaskTally& tally) {
   const bool overflow = result.provider_error == providers::ProviderError::Kind::context_overflow;
   if (result.stop == loop::StopReason::provider && !overflow) return result.message;
+  if (result.stop == loop::StopReason::failure) return result.message; // the REPL is gone
   if (const auto failure = tally.provider_failure(); !failure.empty())
     return "a sub-call failed at the provider: " + failure;
   return "";
@@ -184,8 +185,9 @@ TaskOutcome run_task(const Plan& plan, const PlannedTask& planned, Setup& setup,
     return outcome;
   }
   TaskTally tally(setup.providers);
-  const auto result = loop::run(documents, task.query, setup.pool, setup.prompts,
-                                settings_for(planned.method, setup.settings), tally, cancel);
+  const auto settings = settings_for(planned.method, setup.settings);
+  const auto result =
+      loop::run(documents, task.query, {setup.pool, setup.prompts, settings, tally, cancel});
 
   if (result.stop == loop::StopReason::cancelled) return outcome;
   outcome.failure = provider_failure(result, tally);

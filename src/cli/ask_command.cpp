@@ -15,7 +15,6 @@
 #include "rlm/util/console.hpp"
 #include "rlm/util/display.hpp"
 #include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 #include "rlm/version.hpp"
 
 #include <fmt/format.h>
@@ -136,7 +135,7 @@ std::string usage_line(const char* role, const providers::Tally& t) {
 std::string summary_line(const loop::RunResult& result) {
   const bool answered = result.stop == loop::StopReason::final_answer ||
                         result.stop == loop::StopReason::max_iterations;
-  if (result.mode == "bypass") {
+  if (result.mode == loop::RunMode::bypass) {
     if (!answered)
       return fmt::format("stopped after {:.1f} s: the direct call got no answer", result.seconds);
     return fmt::format("answered directly (bypass) in {:.1f} s{}", result.seconds,
@@ -158,6 +157,7 @@ ExitCode exit_code_for(loop::StopReason stop) {
   case loop::StopReason::errors: return ExitCode::limit;
   case loop::StopReason::provider: return ExitCode::provider;
   case loop::StopReason::cancelled: return ExitCode::interrupted;
+  case loop::StopReason::failure: return ExitCode::failure;
   }
   return ExitCode::failure;
 }
@@ -199,7 +199,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   Fanout observer(observers);
 
   const auto& cancel = interrupt_on_signals();
-  const auto result = loop::run(documents, query, *pool, prompts, settings, observer, &cancel);
+  const auto result = loop::run(documents, query, {*pool, prompts, settings, observer, &cancel});
   progress.done();
   const auto usage = pool->usage();
   const auto report = loop::to_json(result, usage);
@@ -232,6 +232,9 @@ int run_ask(const AskOptions& options, const Context& context) {
   case loop::StopReason::errors:
   case loop::StopReason::provider:
     write_stderr_line("error", printable(result.message, 2000));
+    break;
+  case loop::StopReason::failure: // the REPL could not start: one line, exit 1, as before
+    exit_with(*result.error);
     break;
   }
   if (!quiet && style != Progress::Style::quiet) {

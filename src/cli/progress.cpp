@@ -39,11 +39,10 @@ void Progress::draw(const std::string& activity) {
 void Progress::on_start(const loop::StartInfo& info) {
   const std::lock_guard lock(m_mutex);
   if (info.depth > 0) return;
-  m_bypass = info.mode == "bypass";
+  m_bypass = info.mode == loop::RunMode::bypass;
   if (m_style == Style::lines) {
-    write_stderr_line("info", info.mode == "bypass"
-                                  ? "small document: asking the root model directly (bypass)"
-                                  : "starting the RLM loop");
+    write_stderr_line("info", m_bypass ? "small document: asking the root model directly (bypass)"
+                                       : "starting the RLM loop");
   }
 }
 
@@ -79,7 +78,7 @@ void Progress::on_iteration(const loop::IterationRecord& record) {
   if (record.depth > 0) return;
   if (m_style == Style::lines && !m_bypass) { // a bypass is one call, not a turn
     int errors = 0;
-    for (const auto& c : record.cells) errors += c.error_kind.empty() ? 0 : 1;
+    for (const auto& c : record.cells) errors += c.error_kind ? 1 : 0;
     std::size_t sub_calls = 0; // as the summary counts them: those that ended
     for (const auto& s : record.sub_calls)
       sub_calls += s.error_kind == providers::ProviderError::Kind::cancelled ? 0U : 1U;

@@ -38,7 +38,7 @@ json to_json(const IterationRecord& r) {
   for (const auto& c : r.cells) {
     cells.push_back({{"code", c.code},
                      {"output", c.output},
-                     {"error", c.error_kind.empty() ? json(nullptr) : json(c.error_kind)},
+                     {"error", c.error_kind ? json(lua::to_string(*c.error_kind)) : json(nullptr)},
                      {"seconds", c.seconds},
                      {"final", c.set_final}});
   }
@@ -67,7 +67,7 @@ json to_json(const RunResult& result, const providers::UsageReport& usage) {
     providers.push_back(line);
   }
   return {{"answer", result.answer ? json(*result.answer) : json(nullptr)},
-          {"mode", result.mode},
+          {"mode", to_string(result.mode)},
           {"stop_reason", to_string(result.stop)},
           {"message", result.message},
           {"iterations", result.iterations},

@@ -49,7 +49,7 @@ void TrajectoryWriter::write(const nlohmann::json& line) {
 
 void TrajectoryWriter::on_start(const StartInfo& info) {
   write({{"type", "start"},
-         {"mode", info.mode},
+         {"mode", to_string(info.mode)},
          {"depth", info.depth},
          {"system_prompt", info.system_prompt},
          {"first_message", info.first_message}});

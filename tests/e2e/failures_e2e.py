@@ -159,7 +159,7 @@ def a_transient_sub_call_failure_is_warned_and_counted(c, source, url, requests)
 a_transient_sub_call_failure_is_warned_and_counted.script = {
     "models": [{"name": "root-m", "context_length": 32768}, {"name": "sub-m", "context_length": 32768}],
     "replies": [{"match": {"model": "root-m"},
-                 "text": "```lua\npcall(llm_query, 'first')\nFINAL(llm_query('second'))\n```"},
+                 "text": "```lua\nlocal n = #context\npcall(llm_query, 'first')\nFINAL(llm_query('second'))\n```"},
                 {"match": {"contains": "first"}, "status": 500, "error": "the GPU fell over"},
                 {"match": {"contains": "second"}, "text": "forty-two"}]}
 

@@ -5,11 +5,16 @@
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/loop/prompts.hpp"
+#include "rlm/lua/cell_result.hpp"
+#include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
+#include "rlm/lua/repl.hpp"
 #include "rlm/providers/pool.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,12 +33,19 @@ struct RunSettings {
   lua::Limits limits;
 };
 
+enum class RunMode {
+  rlm,    // the loop: the root model writes code against the documents
+  bypass, // a small document went to the model directly, in one call
+};
+const char* to_string(RunMode mode); // "rlm", "bypass"
+
 enum class StopReason {
   final_answer,   // FINAL or FINAL_VAR was called (or a direct answer, in bypass)
   max_iterations, // the turns ran out; the answer is the model's best effort
   errors,         // too many turns in a row whose code failed
   provider,       // the root model could not be reached, or sub-calls cannot succeed
   cancelled,      // Ctrl-C
+  failure,        // rlm itself could not go on (the REPL could not be started): `error` says why
 };
 const char* to_string(StopReason reason);
 
@@ -54,8 +66,8 @@ struct SubCallRecord {
 
 struct CellRecord {
   std::string code;
-  std::string output;     // as the model reads it: output, truncation marker, error
-  std::string error_kind; // "" when the cell succeeded
+  std::string output; // as the model reads it: output, truncation marker, error
+  std::optional<lua::CellError::Kind> error_kind; // none when the cell succeeded
   double seconds = 0;
   bool set_final = false;
 };
@@ -76,13 +88,15 @@ struct IterationRecord {
 };
 
 struct StartInfo {
-  std::string mode; // "rlm" or "bypass"
+  RunMode mode = RunMode::rlm;
   int depth = 0;
   std::string system_prompt;
   std::string first_message;
 };
 
-// Sees a run as it happens. on_sub_call may be called from several threads at once.
+// Sees a run as it happens. on_sub_call is called from the threads answering sub-calls,
+// several at once; with max_depth > 1 nested runs call every method from those threads too.
+// An observer must therefore be thread-safe in every method.
 class Observer {
 public:
   virtual ~Observer() = default;
@@ -94,12 +108,13 @@ public:
 
 struct RunResult {
   std::optional<std::string> answer;
-  std::string mode; // "rlm" or "bypass"
+  RunMode mode = RunMode::rlm;
   StopReason stop = StopReason::final_answer;
   std::string message; // when not final_answer: one line saying why it stopped
   // When stop is `provider`: what kind of failure (a context overflow is the model's limit,
   // not the host's failure).
   std::optional<providers::ProviderError::Kind> provider_error;
+  std::optional<Error> error; // when stop is `failure`
   int iterations = 0;
   std::int64_t sub_calls = 0;               // sub-calls that ended, answered or failed
   std::int64_t sub_calls_failed = 0;        // of those, the failed ones (after retries)
@@ -109,10 +124,28 @@ struct RunResult {
   double seconds = 0;
 };
 
-// Answers `query` about `documents`. Never throws for a model's or provider's failure: the
-// result says how the run ended.
+// Starts a REPL over `documents` whose llm_query goes to `host`. The default starts the
+// confined worker process (lua::Session); tests stand an in-process sandbox in its place.
+using ReplFactory = std::function<Result<std::unique_ptr<lua::Repl>>(
+    const document::DocumentSet& documents, const lua::Limits& limits, lua::Host& host,
+    const std::atomic<bool>* cancel)>;
+Result<std::unique_ptr<lua::Repl>> start_worker_repl(const document::DocumentSet& documents,
+                                                     const lua::Limits& limits, lua::Host& host,
+                                                     const std::atomic<bool>* cancel);
+
+// What a run works with besides the question.
+struct RunContext {
+  providers::Pool& pool;
+  const Prompts& prompts;
+  const RunSettings& settings;
+  Observer& observer;
+  const std::atomic<bool>* cancel = nullptr; // set by Ctrl-C
+  ReplFactory start_repl = start_worker_repl;
+};
+
+// Answers `query` about `documents`. Never throws for a model's, provider's or REPL's
+// failure: the result says how the run ended.
 RunResult run(const document::DocumentSet& documents, const std::string& query,
-              providers::Pool& pool, const Prompts& prompts, const RunSettings& settings,
-              Observer& observer, const std::atomic<bool>* cancel);
+              const RunContext& context);
 
 } // namespace rlm::loop

@@ -7,6 +7,7 @@
 #include "rlm/lua/cell_result.hpp"
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
+#include "rlm/lua/repl.hpp"
 #include "rlm/util/error.hpp"
 
 #include <atomic>
@@ -29,14 +30,14 @@ struct SessionOptions {
 
 // The worker is always confined (rlimits + seccomp, see src/lua/confinement.hpp): nothing
 // here can turn that off.
-class Session {
+class Session final : public Repl {
 public:
   // Starts the worker and loads `documents` into it (which must outlive the session). The
   // error (ErrorKind::internal, "cannot start the Lua REPL: ...") says why it cannot start.
   static Result<std::unique_ptr<Session>> start(const document::DocumentSet& documents,
                                                 const Limits& limits, Host& host,
                                                 SessionOptions options = {});
-  ~Session();
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -44,7 +45,7 @@ public:
   // deadline, or a worker that dies or misbehaves, ends with an error of kind timeout or
   // crashed, `state_reset` set, and a fresh worker for the next. The Error (as start()'s)
   // means the REPL is gone: a fresh worker was needed and could not be started.
-  Result<CellResult> run(std::string_view code);
+  Result<CellResult> run(std::string_view code) override;
 
   // The worker's process id (for tests that must kill it from outside).
   pid_t worker_pid() const { return m_pid; }

@@ -40,7 +40,7 @@ struct LoopFixture {
 
   RunResult run_quietly() {
     Observer quiet;
-    return run(docs, "q", *pool, load_prompts("").value(), settings, quiet, nullptr);
+    return run(docs, "q", {*pool, load_prompts("").value(), settings, quiet, nullptr});
   }
 
   int requests_naming(const std::string& model) const {
@@ -58,7 +58,7 @@ struct LoopFixture {
     });
     Observer quiet;
     const auto started = std::chrono::steady_clock::now();
-    auto result = run(docs, "q", *pool, load_prompts("").value(), settings, quiet, &cancel);
+    auto result = run(docs, "q", {*pool, load_prompts("").value(), settings, quiet, &cancel});
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
@@ -129,7 +129,7 @@ TEST(RunLoop, AMissingSubModelStopsTheRunFromANestedRunToo) {
 TEST(RunLoop, ATransientSubCallFailureIsCountedAndTheRunGoesOn) {
   LoopFixture f(json::array(
       {{{"match", {{"call", 1}}},
-        {"text", "```lua\nlocal ok, e = pcall(llm_query, 'first')\n"
+        {"text", "```lua\nlocal n = #context\nlocal ok, e = pcall(llm_query, 'first')\n"
                  "local a = llm_query('second')\nFINAL(a)\n```"}},
        {{"match", {{"contains", "first"}}}, {"status", 500}, {"error", "the GPU fell over"}},
        {{"match", {{"contains", "second"}}}, {"text", "forty-two"}}}));

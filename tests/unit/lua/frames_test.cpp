@@ -126,7 +126,8 @@ TYPED_TEST(EveryMessage, AFieldOfTheWrongTypeIsRefusedByName) {
   for (const auto& [key, value] : frame.items()) {
     if (key == "type") continue;
     auto wrong = frame;
-    wrong[key] = true; // no message has a boolean field
+    // A boolean field gets a string; every other field a boolean.
+    wrong[key] = value.is_boolean() ? json("yes") : json(true);
     EXPECT_THAT(refusal<TypeParam>(wrong), HasSubstr(fmt::format("malformed \"{}\" message: {}",
                                                                  k_message_type<TypeParam>, key)));
   }

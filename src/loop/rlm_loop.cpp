@@ -1,0 +1,336 @@
+// The RLM loop, as a small state machine:
+//
+//   start ──▶ turn ──▶ turn ──▶ … ──▶ (turns run out) final call
+//              │
+//              ├─ ask:       the root model's next reply (a failure ends the run)
+//              ├─ carry out: its Lua cells run in the REPL, or its plain FINAL is taken
+//              └─ decide:    stop (Ctrl-C, a REPL that is gone, a sub-call failure that will
+//                            repeat, too many failed turns in a row), accept the answer, turn
+//                            an unexamined answer back once, or go on with feedback
+//
+// The policies are the small functions of policy.cpp; this file says when each applies. A
+// turn is reported to the observer once (close_turn), and every way out of a run goes
+// through finish(), which fills in what all results share.
+#include "policy.hpp"
+#include "run_scope.hpp"
+
+#include "rlm/loop/briefing.hpp"
+#include "rlm/loop/reply.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <set>
+
+namespace rlm::loop {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// What a run carries from turn to turn.
+struct LoopState {
+  std::vector<providers::Message> messages;
+  bool looked = false; // a cell has read the document
+  std::optional<std::string> turned_back_answer;
+  int failed_streak = 0; // turns in a row whose code all failed
+  std::string last_error;
+  std::set<std::string> code_seen;
+};
+
+// What one turn came to.
+struct Turn {
+  IterationRecord record;
+  Clock::time_point started = Clock::now();
+  std::string output; // the cells' output, as the model will read it
+  std::optional<std::string> answer;
+  bool ran_code = false;
+  bool any_ok = false;
+  bool any_failed = false;
+  bool interrupted = false;
+  std::optional<Error> repl_gone;
+};
+
+// How a run ends.
+struct Ending {
+  StopReason stop = StopReason::final_answer;
+  std::string message = {};
+  std::optional<std::string> answer = {};
+  std::optional<providers::ProviderError::Kind> provider_error = {};
+  std::optional<Error> error = {};
+};
+
+void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
+  record.reply = reply.response.text;
+  record.provider = reply.provider;
+  record.usage = reply.response.usage;
+  record.prompt_truncated = reply.response.prompt_truncated;
+  record.model_seconds = reply.response.seconds;
+}
+
+// The root model could not answer: cancelled by Ctrl-C, or the provider failed.
+Ending root_failed(const providers::ProviderError& error) {
+  if (error.kind == providers::ProviderError::Kind::cancelled)
+    return {.stop = StopReason::cancelled, .message = "interrupted"};
+  return {.stop = StopReason::provider, .message = error.message, .provider_error = error.kind};
+}
+
+void append_output(std::string& output, std::string_view cell_output) {
+  output += cell_output;
+  if (!output.empty() && output.back() != '\n') output += '\n';
+}
+
+class Loop {
+public:
+  Loop(const RunScope& scope, const document::DocumentSet& documents, const std::string& query)
+      : m_scope(scope), m_settings(scope.context.settings), m_observer(scope.context.observer),
+        m_documents(documents), m_query(query),
+        m_host(scope.context.pool, scope.budget, m_settings, m_observer, scope.context.cancel,
+               nested_runs(scope)) {}
+
+  RunResult run();
+
+private:
+  std::optional<Ending> take_turn(int number);
+  void carry_out(const Reply& reply, Turn& turn);
+  void run_cells(const std::vector<std::string>& code, Turn& turn);
+  std::optional<lua::CellResult> run_cell(const std::string& code, Turn& turn);
+  static bool ends_the_turn(const lua::CellResult& cell, Turn& turn);
+  std::optional<Ending> decide(Turn& turn);
+  std::optional<Ending> judge(Turn& turn);
+  std::optional<Ending> sub_calls_stopped() const;
+  void send_feedback(Turn& turn);
+  void close_turn(Turn& turn);
+  RunResult final_call(int number);
+  Ending cancelled() const;
+  RunResult finish(Ending ending);
+
+  const RunScope& m_scope;
+  const RunSettings& m_settings;
+  Observer& m_observer;
+  const document::DocumentSet& m_documents;
+  const std::string& m_query;
+  Clock::time_point m_started = Clock::now();
+  RunResult m_result;
+  LoopState m_state;
+  SubCallHost m_host;
+  std::unique_ptr<lua::Repl> m_repl;
+};
+
+RunResult Loop::run() {
+  const auto& budget = m_scope.budget;
+  const auto system = fill(m_scope.context.prompts.system,
+                           {{"max_iterations", std::to_string(m_settings.max_iterations)},
+                            {"max_sub_calls", std::to_string(budget.left())}});
+  const auto first = briefing(m_documents, m_query, {m_settings.max_iterations, budget.left()});
+  m_observer.on_start({RunMode::rlm, m_scope.depth, system, first});
+  m_state.messages = {{"system", system}, {"user", first}};
+  auto repl =
+      m_scope.context.start_repl(m_documents, m_settings.limits, m_host, m_scope.context.cancel);
+  if (!repl)
+    return finish(
+        {.stop = StopReason::failure, .message = repl.error().message, .error = repl.error()});
+  m_repl = std::move(*repl);
+  const int max_turns =
+      static_cast<int>(std::min<std::int64_t>(m_settings.max_iterations, 1 << 20));
+  for (int number = 1; number <= max_turns; ++number) {
+    if (auto ending = take_turn(number)) return finish(std::move(*ending));
+  }
+  return final_call(max_turns + 1);
+}
+
+// One turn: ask, carry out, decide; then the feedback (when the run goes on) and the record.
+std::optional<Ending> Loop::take_turn(int number) {
+  if (m_scope.cancelled()) return cancelled();
+  Turn turn;
+  turn.record.number = number;
+  turn.record.depth = m_scope.depth;
+  m_observer.on_model_call(number, m_scope.depth);
+  const auto reply = m_scope.ask_root(m_state.messages);
+  // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
+  // which the user chose, hands that guess on, saying so).
+  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled) return cancelled();
+  if (!reply) return root_failed(reply.error());
+  m_result.iterations = number; // a turn counts once its reply is in
+  take_reply(turn.record, *reply);
+  m_state.messages.push_back({"assistant", reply->response.text});
+  if (reply->response.cut_short())
+    turn.record.notes.push_back(cut_short_note(reply->response.max_tokens));
+  carry_out(parse_reply(reply->response.text), turn);
+  auto ending = decide(turn);
+  if (!ending) send_feedback(turn);
+  close_turn(turn);
+  return ending;
+}
+
+void Loop::carry_out(const Reply& reply, Turn& turn) {
+  if (!reply.code.empty()) {
+    turn.ran_code = true;
+    if (auto note = repeated_code_note(m_state.code_seen, reply.code))
+      turn.record.notes.push_back(std::move(*note));
+    run_cells(reply.code, turn);
+  } else if (reply.final_var && is_identifier(*reply.final_var)) {
+    if (const auto cell = run_cell(fmt::format("FINAL_VAR(\"{}\")", *reply.final_var), turn)) {
+      turn.output += turn.record.cells.back().output;
+      turn.answer = cell->final_answer;
+    }
+  } else if (reply.final_text) {
+    turn.answer = reply.final_text;
+  } else {
+    auto missing = no_code(reply);
+    turn.any_failed = true;
+    m_state.last_error = std::move(missing.error);
+    turn.record.notes.push_back(std::move(missing.note));
+  }
+  if (auto note = mixed_languages_note(reply)) turn.record.notes.push_back(std::move(*note));
+}
+
+void Loop::run_cells(const std::vector<std::string>& code, Turn& turn) {
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    const auto cell = run_cell(code[i], turn);
+    if (!cell) return;
+    if (code.size() > 1) turn.output += fmt::format("[block {}]\n", i + 1);
+    append_output(turn.output, turn.record.cells.back().output);
+    if (ends_the_turn(*cell, turn)) return;
+  }
+}
+
+// Runs one cell and records it; nothing when the REPL is gone.
+std::optional<lua::CellResult> Loop::run_cell(const std::string& code, Turn& turn) {
+  auto ran = m_repl->run(code);
+  if (!ran) {
+    turn.repl_gone = std::move(ran.error());
+    return std::nullopt;
+  }
+  const auto& cell = *ran;
+  CellRecord record{code, lua::render_for_model(cell), std::nullopt, cell.seconds,
+                    cell.final_answer.has_value()};
+  m_state.looked = m_state.looked || cell.read_document;
+  if (cell.error) {
+    turn.any_failed = true;
+    record.error_kind = cell.error->kind;
+    m_state.last_error = cell.error->message;
+    if (cell.error->kind == lua::CellError::Kind::syntax) {
+      if (const auto hint = wrong_language_hint(code)) record.output += "\nhint: " + *hint;
+    }
+  } else {
+    turn.any_ok = true;
+  }
+  turn.record.cells.push_back(std::move(record));
+  return std::move(*ran);
+}
+
+// A cell that answered, was stopped by Ctrl-C or was aborted by the host ends the turn.
+bool Loop::ends_the_turn(const lua::CellResult& cell, Turn& turn) {
+  using Kind = lua::CellError::Kind;
+  if (cell.error && cell.error->kind == Kind::interrupted) turn.interrupted = true;
+  if (cell.final_answer) turn.answer = cell.final_answer;
+  return turn.interrupted || turn.answer || (cell.error && cell.error->kind == Kind::aborted);
+}
+
+std::optional<Ending> Loop::decide(Turn& turn) {
+  if (turn.repl_gone) {
+    return Ending{
+        .stop = StopReason::failure, .message = turn.repl_gone->message, .error = turn.repl_gone};
+  }
+  if (turn.interrupted) return cancelled();
+  if (auto stop = sub_calls_stopped()) return stop;
+  if (turn.answer) {
+    if (auto accepted = judge(turn)) return accepted;
+  }
+  m_state.failed_streak = next_failed_streak(m_state.failed_streak, turn.any_ok, turn.any_failed);
+  if (streak_ends_run(m_state.failed_streak, m_settings.max_consecutive_errors))
+    return Ending{.stop = StopReason::errors,
+                  .message = error_streak_message(m_state.failed_streak, m_state.last_error)};
+  return std::nullopt;
+}
+
+// An answer is accepted once a cell has read the document, or when it was turned back once.
+std::optional<Ending> Loop::judge(Turn& turn) {
+  if (judge_answer(m_state.looked, m_state.turned_back_answer.has_value()) == AnswerVerdict::accept)
+    return Ending{.stop = StopReason::final_answer, .answer = turn.answer};
+  m_state.turned_back_answer = turn.answer;
+  turn.record.notes.push_back(turned_back_note(total_chars(m_documents)));
+  return std::nullopt;
+}
+
+// A sub-call failure that will repeat for every call ends the run with the provider's error.
+std::optional<Ending> Loop::sub_calls_stopped() const {
+  const auto error = m_scope.budget.stopping();
+  if (!error) return std::nullopt;
+  return Ending{.stop = StopReason::provider,
+                .message =
+                    fmt::format("a sub-call failed, and every sub-call would: {}", error->message),
+                .provider_error = error->kind};
+}
+
+void Loop::send_feedback(Turn& turn) {
+  const auto& budget = m_scope.budget;
+  turn.record.feedback = feedback_message(
+      turn.output, turn.ran_code, turn.record.notes, m_settings.max_feedback_bytes,
+      {turn.record.number, m_settings.max_iterations, budget.left(), budget.limit});
+  m_state.messages.push_back({"user", turn.record.feedback});
+}
+
+void Loop::close_turn(Turn& turn) {
+  turn.record.seconds = since(turn.started);
+  turn.record.sub_calls = m_host.take_records();
+  m_observer.on_iteration(turn.record);
+}
+
+// Out of turns: one last call asks for the best answer from what was found.
+RunResult Loop::final_call(int number) {
+  m_state.messages.push_back({"user", m_scope.context.prompts.final});
+  m_observer.on_model_call(number, m_scope.depth);
+  Turn turn;
+  turn.record.number = number;
+  turn.record.depth = m_scope.depth;
+  const auto reply = m_scope.ask_root(m_state.messages);
+  if (!reply) return finish(root_failed(reply.error()));
+  take_reply(turn.record, *reply);
+  turn.record.notes.push_back("final answer requested: max_iterations reached");
+  turn.record.seconds = since(turn.started);
+  m_observer.on_iteration(turn.record);
+  const auto& text = reply->response.text;
+  const auto parsed = parse_reply(text);
+  m_result.answer_cut_short = reply->response.cut_short();
+  m_result.answer_finish_reason = reply->response.finish_reason;
+  return finish({.stop = StopReason::max_iterations,
+                 .message = max_iterations_message(m_settings.max_iterations),
+                 .answer = parsed.final_text ? *parsed.final_text : strip_fences(text)});
+}
+
+// Ctrl-C hands on the answer that was turned back, if there was one, saying so.
+Ending Loop::cancelled() const {
+  return {.stop = StopReason::cancelled,
+          .message = "interrupted",
+          .answer = m_state.turned_back_answer};
+}
+
+RunResult Loop::finish(Ending ending) {
+  m_result.mode = RunMode::rlm;
+  m_result.stop = ending.stop;
+  m_result.message = std::move(ending.message);
+  m_result.answer = std::move(ending.answer);
+  m_result.provider_error = ending.provider_error;
+  m_result.error = std::move(ending.error);
+  m_result.seconds = since(m_started);
+  const auto& budget = m_scope.budget;
+  m_result.sub_calls = budget.answered.load() + budget.failed.load();
+  m_result.sub_calls_failed = budget.failed.load();
+  m_result.sub_call_errors = budget.error_messages();
+  return m_result;
+}
+
+} // namespace
+
+RunResult run_loop(const RunScope& scope, const document::DocumentSet& documents,
+                   const std::string& query) {
+  return Loop(scope, documents, query).run();
+}
+
+} // namespace rlm::loop

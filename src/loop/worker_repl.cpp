@@ -1,0 +1,13 @@
+// The REPL a run uses by default: lua::Session, the confined worker process.
+#include "rlm/loop/run.hpp"
+#include "rlm/lua/session.hpp"
+
+namespace rlm::loop {
+
+Result<std::unique_ptr<lua::Repl>> start_worker_repl(const document::DocumentSet& documents,
+                                                     const lua::Limits& limits, lua::Host& host,
+                                                     const std::atomic<bool>* cancel) {
+  return lua::Session::start(documents, limits, host, {.cancel = cancel});
+}
+
+} // namespace rlm::loop

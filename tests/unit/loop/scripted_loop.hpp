@@ -1,0 +1,172 @@
+// The loop in process, for testing its policies: scripted root and sub providers that record
+// every request, and an in-process sandbox in place of the worker process (the same Lua
+// tools, no child process, no network).
+#pragma once
+
+#include "lua/sandbox.hpp"
+#include "rlm/loop/run.hpp"
+#include "rlm/providers/pool.hpp"
+
+#include <deque>
+#include <functional>
+#include <mutex>
+
+namespace rlm::loop::testing {
+
+// One scripted reply: text (with how it ended), or a provider error.
+struct Scripted {
+  std::string text = {};
+  std::string finish_reason = "stop";
+  std::int64_t max_tokens = 4096;
+  std::optional<providers::ProviderError> error = std::nullopt;
+  std::function<void()> before = nullptr; // runs when this reply is taken (e.g. Ctrl-C)
+};
+
+class ScriptedProvider final : public providers::Provider {
+public:
+  ScriptedProvider(std::string name, config::Role role) {
+    m_settings.name = std::move(name);
+    m_settings.role = role;
+    m_settings.max_concurrency = 4;
+  }
+
+  std::expected<providers::ChatResponse, providers::ProviderError>
+  chat(const providers::ChatRequest& request) override {
+    Scripted next;
+    {
+      const std::lock_guard lock(m_mutex);
+      requests.push_back(request.messages);
+      if (script.empty()) {
+        return std::unexpected(providers::ProviderError{providers::ProviderError::Kind::bad_request,
+                                                        m_settings.name + ": the script ran out"});
+      }
+      next = std::move(script.front());
+      script.pop_front();
+    }
+    if (next.before) next.before();
+    if (next.error) return std::unexpected(*next.error);
+    providers::ChatResponse response;
+    response.text = next.text;
+    response.finish_reason = next.finish_reason;
+    response.max_tokens = next.max_tokens;
+    response.usage = {100, 0, 10};
+    return response;
+  }
+  const config::ProviderConfig& settings() const override { return m_settings; }
+
+  std::deque<Scripted> script;
+  std::vector<std::vector<providers::Message>> requests;
+
+private:
+  std::mutex m_mutex;
+  config::ProviderConfig m_settings;
+};
+
+// The sandbox itself, in this process.
+class InProcessRepl final : public lua::Repl {
+public:
+  InProcessRepl(const document::DocumentSet& documents, const lua::Limits& limits, lua::Host& host)
+      : m_sandbox(limits, host) {
+    for (std::size_t i = 0; i < documents.documents().size(); ++i)
+      m_texts.push_back(documents.read(i));
+    std::vector<lua::DocumentText> views;
+    for (std::size_t i = 0; i < m_texts.size(); ++i)
+      views.push_back({documents.documents()[i].name, m_texts[i]});
+    m_sandbox.load_documents(views);
+  }
+  Result<lua::CellResult> run(std::string_view code) override {
+    ++cells_run;
+    if (fail_after && cells_run > *fail_after)
+      return fail(ErrorKind::internal, "cannot start the Lua REPL: it did not answer");
+    return m_sandbox.run(code);
+  }
+
+  int cells_run = 0;
+  std::optional<int> fail_after; // cells after which the REPL is gone
+
+private:
+  std::vector<std::string> m_texts;
+  lua::Sandbox m_sandbox;
+};
+
+// Remembers what the observer saw.
+class Recorder final : public Observer {
+public:
+  void on_start(const StartInfo& info) override {
+    const std::lock_guard lock(m_mutex);
+    starts.push_back(info);
+  }
+  void on_iteration(const IterationRecord& record) override {
+    const std::lock_guard lock(m_mutex);
+    iterations.push_back(record);
+  }
+  std::vector<StartInfo> starts;
+  std::vector<IterationRecord> iterations;
+
+private:
+  std::mutex m_mutex;
+};
+
+// A run over one document with scripted models.
+struct ScriptedLoop {
+  explicit ScriptedLoop(std::string document = std::string(5'000, 'x') + "\nthe needle 42\n") {
+    auto root_provider = std::make_unique<ScriptedProvider>("root", config::Role::root);
+    auto sub_provider = std::make_unique<ScriptedProvider>("sub", config::Role::sub);
+    root = root_provider.get();
+    sub = sub_provider.get();
+    std::vector<std::unique_ptr<providers::Provider>> members;
+    members.push_back(std::move(root_provider));
+    members.push_back(std::move(sub_provider));
+    providers::PoolOptions options;
+    options.retry.max_retries = 0;
+    options.sleep = [](double) { return true; };
+    pool = std::make_unique<providers::Pool>(std::move(members), options);
+    if (!documents.add_text("doc.txt", document)) throw std::runtime_error("no memory file");
+    settings.bypass_threshold = 10;
+    prompts = {"SYSTEM max_iterations={{max_iterations}} max_sub_calls={{max_sub_calls}}", "BYPASS",
+               "FINAL PLEASE", "NESTED QUESTION"};
+  }
+
+  ScriptedLoop& reply(std::string text) {
+    root->script.push_back({.text = std::move(text)});
+    return *this;
+  }
+  ScriptedLoop& lua(const std::string& code) { return reply("```lua\n" + code + "\n```"); }
+
+  RunResult run(const std::string& query = "q") {
+    const RunContext context{
+        *pool,
+        prompts,
+        settings,
+        recorder,
+        cancel_flag(),
+        [this](const document::DocumentSet& docs, const lua::Limits& limits, lua::Host& host,
+               const std::atomic<bool>*) -> Result<std::unique_ptr<lua::Repl>> {
+          if (repl_start_error) return std::unexpected(*repl_start_error);
+          auto repl = std::make_unique<InProcessRepl>(docs, limits, host);
+          repl->fail_after = repl_fails_after;
+          return repl;
+        }};
+    return loop::run(documents, query, context);
+  }
+
+  const std::atomic<bool>* cancel_flag() const { return &cancel; }
+
+  // The last message of the root's request `n` (1-based).
+  const std::string& last_message_of_request(std::size_t n) const {
+    return root->requests.at(n - 1).back().content;
+  }
+
+  ScriptedProvider* root = nullptr;
+  ScriptedProvider* sub = nullptr;
+  std::unique_ptr<providers::Pool> pool;
+  document::DocumentSet documents;
+  Prompts prompts;
+  RunSettings settings;
+  Recorder recorder;
+  std::atomic<bool> cancel{false};
+  std::optional<Error> repl_start_error;
+  std::optional<int> repl_fails_after;
+};
+
+} // namespace rlm::loop::testing
