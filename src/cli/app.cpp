@@ -10,9 +10,9 @@
 #include "doctor_command.hpp"
 #include "lua_command.hpp"
 
+#include "fatal.hpp"
 #include "rlm/util/console.hpp"
 #include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 #include "rlm/util/logging.hpp"
 #include "rlm/util/suggest.hpp"
 #include "rlm/version.hpp"

@@ -1,9 +1,9 @@
 #include "bench_output.hpp"
 
+#include "fatal.hpp"
 #include "rlm/bench/chart.hpp"
 #include "rlm/util/console.hpp"
 #include "rlm/util/display.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 

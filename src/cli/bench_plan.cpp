@@ -2,8 +2,8 @@
 
 #include "run_overrides.hpp"
 
+#include "fatal.hpp"
 #include "rlm/util/display.hpp"
-#include "rlm/util/fatal.hpp"
 #include "rlm/util/length_spec.hpp"
 
 #include <fmt/format.h>

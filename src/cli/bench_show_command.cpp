@@ -2,10 +2,10 @@
 
 #include "bench_plan.hpp"
 
+#include "fatal.hpp"
 #include "rlm/bench/suites.hpp"
 #include "rlm/util/console.hpp"
 #include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 

@@ -4,7 +4,6 @@
 
 #include "rlm/config/load.hpp"
 #include "rlm/util/console.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -10,7 +10,6 @@
 #include "rlm/util/console.hpp"
 #include "rlm/util/display.hpp"
 #include "rlm/util/exit_code.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -2,8 +2,8 @@
 
 #include "effective_config.hpp"
 
+#include "fatal.hpp"
 #include "rlm/providers/factory.hpp"
-#include "rlm/util/fatal.hpp"
 
 #include <fmt/format.h>
 

@@ -11,7 +11,6 @@
 #include "rlm/providers/ledger.hpp"
 #include "rlm/providers/ollama.hpp"
 #include "rlm/providers/openai.hpp"
-#include "rlm/util/fatal.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
 #include <algorithm>

@@ -193,7 +193,7 @@ TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
 
 TEST(LuaSession, AReplThatCannotStartIsAnErrorValue) {
   document::DocumentSet documents;
-  documents.add_text("big.txt", std::string(8 << 20, 'x'));
+  ASSERT_TRUE(documents.add_text("big.txt", std::string(8 << 20, 'x')));
   auto limits = testing::small_limits();
   limits.memory_limit_bytes = 4 << 20; // the document cannot fit
   testing::ScriptedHost host;
@@ -213,9 +213,9 @@ TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
 
 TEST(LuaSession, WhetherTheCellReadTheDocumentSurvivesTheTrip) {
   SessionFixture f;
-  EXPECT_TRUE(f.session->run("local n = #context").read_document);
-  EXPECT_FALSE(f.session->run("print(1 + 1)").read_document);
-  const auto failed = f.session->run("grep('beta') error('later')");
+  EXPECT_TRUE(f.run("local n = #context").read_document);
+  EXPECT_FALSE(f.run("print(1 + 1)").read_document);
+  const auto failed = f.run("grep('beta') error('later')");
   ASSERT_TRUE(failed.error);
   EXPECT_TRUE(failed.read_document);
 }
