@@ -162,12 +162,8 @@ ExitCode exit_code_for(loop::StopReason stop) {
   return ExitCode::failure;
 }
 
-int run_ask(const AskOptions& options, const Context& context) {
-  const auto query = read_query(options);
-  auto effective = load_effective_config(context);
-  auto& cfg = effective.config;
-  apply_overrides(cfg, options);
-
+// The documents named on the command line, or standard input when it is not a terminal.
+document::DocumentSet read_documents(const AskOptions& options) {
   auto contexts = options.contexts;
   if (contexts.empty()) {
     if (stdin_is_terminal()) {
@@ -178,39 +174,25 @@ int run_ask(const AskOptions& options, const Context& context) {
   }
   document::DocumentSet documents;
   for (const auto& path : contexts) or_exit(documents.add_file(path));
+  return documents;
+}
 
-  const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
-  http::CurlTransport transport;
-  auto pool = make_run_pool(cfg, transport, context.env);
+Progress::Style progress_style(const Context& context) {
+  if (context.options.verbosity.quiet) return Progress::Style::quiet;
+  return stderr_is_terminal() ? Progress::Style::live : Progress::Style::lines;
+}
 
-  const auto settings = run_settings(cfg);
-
-  const auto style = context.options.verbosity.quiet ? Progress::Style::quiet
-                     : stderr_is_terminal()          ? Progress::Style::live
-                                                     : Progress::Style::lines;
-  Progress progress(style, cfg.max_iterations, cfg.max_sub_calls);
-  std::unique_ptr<loop::TrajectoryWriter> trajectory;
-  if (!options.trajectory.empty()) {
-    trajectory =
-        or_exit(loop::TrajectoryWriter::open(options.trajectory, header(cfg, documents, query)));
-  }
-  std::vector<loop::Observer*> observers = {&progress};
-  if (trajectory) observers.push_back(trajectory.get());
-  Fanout observer(observers);
-
-  const auto& cancel = interrupt_on_signals();
-  const auto result = loop::run(documents, query, {*pool, prompts, settings, observer, &cancel});
-  progress.done();
-  const auto usage = pool->usage();
-  const auto report = loop::to_json(result, usage);
-  if (trajectory) or_exit(trajectory->finish(report));
-
-  if (options.json) {
+// The answer (or the --json report) on stdout.
+void print_answer(const loop::RunResult& result, const nlohmann::json& report, bool json) {
+  if (json) {
     write_stdout(report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   } else if (result.answer) {
     write_stdout(*result.answer + (result.answer->ends_with('\n') ? "" : "\n"));
   }
-  const bool quiet = context.options.verbosity.quiet;
+}
+
+// Why the run ended, when it is worth a line on stderr.
+void print_ending(const loop::RunResult& result, bool quiet) {
   if (result.answer && result.answer_cut_short) { // even with -q: it is about the answer
     write_stderr_line("error", result.answer_finish_reason == "content_filter"
                                    ? "the server's content filter stopped the answer: what is "
@@ -237,14 +219,52 @@ int run_ask(const AskOptions& options, const Context& context) {
     exit_with(*result.error);
     break;
   }
-  if (!quiet && style != Progress::Style::quiet) {
-    write_stderr_line("info", summary_line(result));
-    if (usage.root.calls > 0) write_stderr_line("info", usage_line("root:", usage.root));
-    if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
-  }
+}
+
+void print_summary(const loop::RunResult& result, const providers::UsageReport& usage) {
+  write_stderr_line("info", summary_line(result));
+  if (usage.root.calls > 0) write_stderr_line("info", usage_line("root:", usage.root));
+  if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
+}
+
+int exit_code_of(const loop::RunResult& result) {
   if (result.stop == loop::StopReason::cancelled) return interrupted_exit_code();
   if (result.answer && result.answer_cut_short) return to_int(ExitCode::limit);
   return to_int(exit_code_for(result.stop));
+}
+
+int run_ask(const AskOptions& options, const Context& context) {
+  const auto query = read_query(options);
+  auto effective = load_effective_config(context);
+  auto& cfg = effective.config;
+  apply_overrides(cfg, options);
+  const auto documents = read_documents(options);
+  const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
+  http::CurlTransport transport;
+  auto pool = make_run_pool(cfg, transport, context.env);
+  const auto settings = run_settings(cfg);
+
+  const auto style = progress_style(context);
+  Progress progress(style, cfg.max_iterations, cfg.max_sub_calls);
+  std::unique_ptr<loop::TrajectoryWriter> trajectory;
+  if (!options.trajectory.empty()) {
+    trajectory =
+        or_exit(loop::TrajectoryWriter::open(options.trajectory, header(cfg, documents, query)));
+  }
+  std::vector<loop::Observer*> observers = {&progress};
+  if (trajectory) observers.push_back(trajectory.get());
+  Fanout observer(observers);
+
+  const auto& cancel = interrupt_on_signals();
+  const auto result = loop::run(documents, query, {*pool, prompts, settings, observer, &cancel});
+  progress.done();
+  const auto usage = pool->usage();
+  const auto report = loop::to_json(result, usage);
+  if (trajectory) or_exit(trajectory->finish(report));
+  print_answer(result, report, options.json);
+  print_ending(result, context.options.verbosity.quiet);
+  if (style != Progress::Style::quiet) print_summary(result, usage);
+  return exit_code_of(result);
 }
 
 } // namespace

@@ -278,15 +278,15 @@ TEST(SandboxState, ReplacedToolsAreRestoredForTheNextCellAndTheModelIsTold) {
 }
 
 TEST(SandboxMemoryAccounting, GarbageCollectedByLuaIsNotAStop) {
-  // 36 MB kept under a 64 MB cap, then 1 MB temporaries: the cap is reached before the
-  // incremental collector runs, and Lua's emergency collection frees enough. (Found by
-  // the attack review: the first refusal used to stop the cell.)
+  // 36 MB kept under a 64 MB cap, then 300 temporaries of 1 MB: the cap is reached (about
+  // ten times) before the incremental collector runs, and Lua's emergency collection frees
+  // enough. (Found by the attack review: the first refusal used to stop the cell.)
   Limits limits = testing::small_limits();
   limits.cell_timeout_seconds = 20;
   SandboxFixture f({"x"}, limits);
   f.out("keep = {} for i = 1, 36 do keep[i] = ('k'):rep(2^20) .. i end");
   const auto result =
-      f.sandbox.run("local k = ('y'):rep(1024) for i = 1, 3000 do local g = k:rep(1024) .. i end");
+      f.sandbox.run("local k = ('y'):rep(1024) for i = 1, 300 do local g = k:rep(1024) .. i end");
   EXPECT_FALSE(result.error) << result.error->message;
 }
 
