@@ -290,6 +290,8 @@ RunResult Loop::final_call(int number) {
   turn.record.number = number;
   turn.record.depth = m_scope.depth;
   const auto reply = m_scope.ask_root(m_state.messages);
+  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
+    return finish(cancelled());
   if (!reply) return finish(root_failed(reply.error()));
   take_reply(turn.record, *reply);
   turn.record.notes.push_back("final answer requested: max_iterations reached");

@@ -1,6 +1,7 @@
 #include "frames.hpp"
 
 #include "frame_codec.hpp"
+#include "query_limits.hpp"
 
 #include "rlm/util/display.hpp"
 
@@ -154,5 +155,26 @@ template Result<Cell> decode<Cell>(const nlohmann::json&);
 template Result<Query> decode<Query>(const nlohmann::json&);
 template Result<Answers> decode<Answers>(const nlohmann::json&);
 template Result<CellResult> decode<CellResult>(const nlohmann::json&);
+
+const char* refusal_of(const Query& query) {
+  const auto& prompts = query.prompts;
+  if (prompts.empty() || prompts.size() > k_max_batch_prompts)
+    return "a query of no prompts or of too many";
+  std::size_t total = 0;
+  for (const auto& prompt : prompts) {
+    if (prompt.empty() || prompt.size() > k_max_prompt_bytes)
+      return "a query with an empty or oversized prompt";
+    total += prompt.size();
+  }
+  return total > k_max_batch_bytes ? "a query over the batch size limit" : nullptr;
+}
+
+const char* refusal_of(const CellResult& result) {
+  using Kind = CellError::Kind;
+  if (!result.error) return nullptr;
+  const auto kind = result.error->kind;
+  const bool parents = kind == Kind::crashed || kind == Kind::interrupted || kind == Kind::aborted;
+  return parents ? "a result claiming an error only the parent can know" : nullptr;
+}
 
 } // namespace rlm::lua::frames

@@ -131,6 +131,14 @@ template <class... M> Result<std::variant<M...>> decode_one_of(const nlohmann::j
   return fail(ErrorKind::internal, unexpected_type(frame, {k_message_type<M>...}));
 }
 
+// What the parent checks of a worker's message beyond its shape. The worker's own tools
+// never send these, so only a compromised worker does: a query over the batch limits
+// (query_limits.hpp), which would make the parent hold gigabytes, and a result claiming an
+// error only the parent can know (crashed, interrupted, aborted). Each returns why the
+// message is refused, or nullptr.
+const char* refusal_of(const Query& query);
+const char* refusal_of(const CellResult& result);
+
 // Sends `message` as one frame (see protocol::send).
 template <class M> protocol::Sent send(int fd, const M& message) {
   return protocol::send(fd, encode(message));

@@ -116,6 +116,11 @@ Result<Spawned> spawn_worker(int documents) {
     return fail(ErrorKind::internal,
                 fmt::format("cannot start the Lua REPL: {}", std::strerror(spawned)));
   }
+  // Once a frame has begun, the rest follows at once (the worker writes frames whole): a
+  // worker that stalls mid-frame is broken or hostile, and its read fails after 30 s
+  // instead of holding the parent forever (the frame is then taken as a dead worker's).
+  const timeval stalled{.tv_sec = 30, .tv_usec = 0};
+  ::setsockopt(sockets[0], SOL_SOCKET, SO_RCVTIMEO, &stalled, sizeof stalled);
   worker.socket = sockets[0];
   return worker;
 }
@@ -329,8 +334,10 @@ std::optional<Result<CellResult>> Session::take_message(Running& cell) {
   if (!frame) return misbehaved("a frame that is not a JSON object", cell);
   auto message = frames::decode_one_of<frames::Query, CellResult, frames::Failed>(*frame);
   if (!message) return misbehaved(message.error().message, cell);
-  if (const auto* query = std::get_if<frames::Query>(&*message))
+  if (const auto* query = std::get_if<frames::Query>(&*message)) {
+    if (const auto* why = frames::refusal_of(*query)) return misbehaved(why, cell);
     return answer(query->prompts, cell);
+  }
   if (const auto* failed = std::get_if<frames::Failed>(&*message)) {
     return lost_worker(CellError::Kind::crashed,
                        fmt::format("the REPL process stopped ({}); it was restarted (variables "
@@ -339,6 +346,7 @@ std::optional<Result<CellResult>> Session::take_message(Running& cell) {
                        seconds_since(cell.started));
   }
   auto result = std::get<CellResult>(std::move(*message));
+  if (const auto* why = frames::refusal_of(result)) return misbehaved(why, cell);
   result.seconds = seconds_since(cell.started);
   result.sub_calls = std::max(result.sub_calls, cell.sub_calls);
   return result;

@@ -1,5 +1,6 @@
 // Registration of k_tools (tool_registry.hpp). The registry is the only list of the tools;
 // this file only walks it.
+#include "raise.hpp"
 #include "sandbox.hpp"
 #include "tools.hpp"
 
@@ -7,28 +8,38 @@
 
 #include <lua.hpp>
 
+#include <new>
+
 namespace rlm::lua {
 
 namespace {
 
-// A tool that reads the document: note the read, then run the tool (upvalue 1) in this
-// same frame, so argument errors still name the tool as the model called it.
-int call_reading_tool(lua_State* L) {
-  Sandbox::of(L).document_access().note_read();
-  return lua_tocfunction(L, lua_upvalueindex(1))(L);
-}
-
-// A tool that reads the string it is given: a read when that string is the document's.
-int call_tool_on_text(lua_State* L) {
-  auto& access = Sandbox::of(L).document_access();
-  if (access.is_document_text(L, 1)) access.note_read();
-  return lua_tocfunction(L, lua_upvalueindex(1))(L);
-}
-
-void push_tool(lua_State* L, const Tool& tool) {
-  lua_pushcfunction(L, tool.function);
-  if (tool.reads == DocumentRead::always) lua_pushcclosure(L, call_reading_tool, 1);
-  if (tool.reads == DocumentRead::when_passed) lua_pushcclosure(L, call_tool_on_text, 1);
+// Every tool is called through this one trampoline (the tool is upvalue 1, how it reads the
+// document upvalue 2). It runs the tool in this same frame, so argument errors still name
+// the tool as the model called it, and notes a read of the document once the tool returned. A C++
+// exception from a tool (std::bad_alloc from a string it builds) must not unwind through Lua's C
+// frames: it becomes a Lua error, raised after the handler has ended.
+int call_tool(lua_State* L) {
+  const auto reads = static_cast<DocumentRead>(lua_tointeger(L, lua_upvalueindex(2)));
+  const bool reads_document =
+      reads == DocumentRead::always || (reads == DocumentRead::when_passed &&
+                                        Sandbox::of(L).document_access().is_document_text(L, 1));
+  const auto tool = lua_tocfunction(L, lua_upvalueindex(1));
+  int results = 0;
+  bool out_of_memory = false;
+  bool threw = false;
+  try {
+    results = tool(L);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  } catch (...) {
+    threw = true;
+  }
+  if (out_of_memory) raise_error(L, "not enough memory for this call's result; work on less");
+  if (threw) raise_error(L, "this call failed inside rlm (please report it)");
+  // Only a call that returned read the document: one refused at its arguments did not.
+  if (reads_document) Sandbox::of(L).document_access().note_read();
+  return results;
 }
 
 // Pushes the table a tool named "table.field" goes into (the globals for a plain name), and
@@ -47,6 +58,12 @@ void push_home(lua_State* L, std::string_view name) {
 }
 
 } // namespace
+
+void push_tool(lua_State* L, const Tool& tool) {
+  lua_pushcfunction(L, tool.function);
+  lua_pushinteger(L, static_cast<lua_Integer>(tool.reads));
+  lua_pushcclosure(L, call_tool, 2);
+}
 
 void register_tools(lua_State* L) {
   for (const auto& tool : k_tools) {

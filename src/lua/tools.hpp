@@ -5,8 +5,13 @@ struct lua_State;
 
 namespace rlm::lua {
 
-// Registers every function and table of k_tools (tool_registry.hpp). A tool that reads the
-// document is registered behind a closure that notes the read before calling it.
+struct Tool;
+
+// Registers every function and table of k_tools (tool_registry.hpp).
 void register_tools(lua_State* L);
+
+// Pushes `tool` as Lua calls it: behind one trampoline that notes a read of the document and
+// turns a C++ exception from the tool into a Lua error.
+void push_tool(lua_State* L, const Tool& tool);
 
 } // namespace rlm::lua

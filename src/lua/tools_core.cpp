@@ -1,6 +1,7 @@
 // The tools that connect the REPL to the run: print, FINAL, FINAL_VAR, llm_query and
 // llm_query_batched. Values are read with raw access only, so a hostile metatable on _G or
 // on a table cannot run code while rlm reads an answer.
+#include "query_limits.hpp"
 #include "raise.hpp"
 #include "sandbox.hpp"
 
@@ -19,13 +20,9 @@ namespace rlm::lua {
 namespace {
 
 constexpr std::size_t k_max_answer_bytes = 1 << 20;
-// A prompt far beyond any model's context window is a bug or an attack; either way it must
-// not make the parent process hold gigabytes.
-constexpr std::size_t k_max_prompt_bytes = 4 << 20;
-// 8 MB stays far under the protocol's frame limit even when JSON escapes every byte
-// six-fold, and encodes in well under the kill's grace second.
-constexpr std::size_t k_max_batch_bytes = 8 << 20;
-constexpr lua_Integer k_max_batch_prompts = 1000;
+// The prompt limits (query_limits.hpp): a prompt far beyond any model's context window is a
+// bug or an attack, and must not make the parent hold gigabytes; 8 MB a batch stays far
+// under the protocol's frame limit even when JSON escapes every byte six-fold.
 constexpr int k_max_render_depth = 4;
 
 std::string render_number(lua_State* L, int index) {
@@ -144,7 +141,7 @@ void gather_prompts(lua_State* L, std::vector<std::string>& prompts) {
   prompts.clear();
   std::size_t total = 0;
   const auto count = static_cast<lua_Integer>(lua_rawlen(L, 1));
-  if (count > k_max_batch_prompts) {
+  if (count > static_cast<lua_Integer>(k_max_batch_prompts)) {
     luaL_error(L,
                "llm_query_batched: %d prompts are more than the 1000 a batch may hold; "
                "merge pieces into fewer, larger prompts",

@@ -264,6 +264,26 @@ TEST(Loop, CtrlCAfterATurnedBackAnswerHandsThatAnswerOn) {
   EXPECT_EQ(result.answer, "my guess");
 }
 
+TEST(Loop, CtrlCDuringTheFinalCallHandsOnTheTurnedBackAnswerToo) {
+  ScriptedLoop f;
+  f.settings.max_iterations = 1;
+  f.reply("FINAL(my guess)");
+  f.root->script.push_back({.error = providers::ProviderError{Kind::cancelled, "cancelled"},
+                            .before = [&f] { f.cancel = true; }});
+  const auto result = f.run();
+  EXPECT_EQ(f.last_message_of_request(2), "FINAL PLEASE");
+  EXPECT_EQ(result.stop, StopReason::cancelled);
+  EXPECT_EQ(result.answer, "my guess");
+}
+
+TEST(Loop, AToolCallRefusedAtItsArgumentsHasNotReadTheDocument) {
+  ScriptedLoop f;
+  f.lua("pcall(grep)\npcall(line, {})\nFINAL('guess')").reply("FINAL(second)");
+  const auto result = f.run();
+  EXPECT_THAT(f.last_message_of_request(2), HasSubstr("Not accepted yet"));
+  EXPECT_EQ(result.answer, "second");
+}
+
 TEST(Loop, ACtrlCBetweenTurnsStopsBeforeTheNextCall) {
   ScriptedLoop f;
   f.root->script.push_back({.text = "```lua\nprint(1)\n```", .before = [&f] { f.cancel = true; }});

@@ -20,7 +20,12 @@ TEST(LuaReadDocument, ToolsThatReadTheDocumentSayTheyDid) {
   EXPECT_TRUE(reads(f, "grep('one')"));
   EXPECT_TRUE(reads(f, "line(1)"));
   EXPECT_TRUE(reads(f, "lines(1, 2)"));
-  EXPECT_TRUE(reads(f, "grep('(')")); // called, even though the pattern was refused
+}
+
+TEST(LuaReadDocument, ACallRefusedBeforeItReadAnythingDidNot) {
+  SandboxFixture f;
+  EXPECT_FALSE(reads(f, "grep('(')")); // the pattern was refused
+  EXPECT_FALSE(reads(f, "pcall(grep) pcall(line, {})"));
 }
 
 TEST(LuaReadDocument, CodeThatNeverTouchesItDidNot) {

@@ -247,5 +247,32 @@ TEST(Frames, WhetherTheCellReadTheDocumentRoundTrips) {
   }
 }
 
+TEST(Frames, AQueryOverTheWorkersOwnLimitsIsRefused) {
+  EXPECT_EQ(refusal_of(Query{{"a", "b"}}), nullptr);
+  EXPECT_NE(refusal_of(Query{{}}), nullptr);
+  EXPECT_NE(refusal_of(Query{std::vector<std::string>(1001, "p")}), nullptr);
+  EXPECT_NE(refusal_of(Query{{"a", ""}}), nullptr);
+  EXPECT_NE(refusal_of(Query{{std::string((4 << 20) + 1, 'x')}}), nullptr);
+  EXPECT_NE(refusal_of(Query{
+                {std::string(3 << 20, 'x'), std::string(3 << 20, 'y'), std::string(3 << 20, 'z')}}),
+            nullptr); // 9 MB in all
+}
+
+TEST(Frames, AResultClaimingAnErrorOnlyTheParentKnowsIsRefused) {
+  CellResult result;
+  EXPECT_EQ(refusal_of(result), nullptr);
+  for (const auto kind :
+       {CellError::Kind::syntax, CellError::Kind::runtime, CellError::Kind::timeout,
+        CellError::Kind::memory, CellError::Kind::too_large}) {
+    result.error = CellError{kind, "m"};
+    EXPECT_EQ(refusal_of(result), nullptr) << to_string(kind);
+  }
+  for (const auto kind :
+       {CellError::Kind::crashed, CellError::Kind::interrupted, CellError::Kind::aborted}) {
+    result.error = CellError{kind, "m"};
+    EXPECT_NE(refusal_of(result), nullptr) << to_string(kind);
+  }
+}
+
 } // namespace
 } // namespace rlm::lua::frames

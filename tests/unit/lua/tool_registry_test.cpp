@@ -2,12 +2,16 @@
 // what it lists, and docs/lua-api.md documents exactly that.
 #include "lua/lua_test_support.hpp"
 
+#include "lua/tools.hpp"
 #include "rlm/lua/tool_registry.hpp"
 
 #include <gtest/gtest.h>
+#include <lua.hpp>
 
 #include <fstream>
+#include <new>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 namespace rlm::lua {
@@ -66,6 +70,24 @@ TEST(ToolRegistry, OnlyTheDocumentVariablesAreServed) {
   EXPECT_EQ(find_tool("grep")->reads, DocumentRead::always);
   EXPECT_EQ(find_tool("llm_query")->reads, DocumentRead::never);
   EXPECT_EQ(find_tool("nope"), nullptr);
+}
+
+int throws_bad_alloc(lua_State*) { throw std::bad_alloc(); }
+int throws_something_else(lua_State*) { throw std::runtime_error("a bug"); }
+
+// What Lua reads when `tool` is called: the error it raised.
+std::string error_of(int (*tool)(lua_State*)) {
+  lua_State* L = luaL_newstate();
+  push_tool(L, Tool{"t", ToolKind::function, DocumentRead::never, tool});
+  const int status = lua_pcall(L, 0, 0, 0);
+  std::string message = status == LUA_ERRRUN ? lua_tostring(L, -1) : "no error";
+  lua_close(L);
+  return message;
+}
+
+TEST(ToolRegistry, AToolsCppExceptionBecomesALuaErrorInsteadOfUnwindingThroughLua) {
+  EXPECT_EQ(error_of(throws_bad_alloc), "not enough memory for this call's result; work on less");
+  EXPECT_EQ(error_of(throws_something_else), "this call failed inside rlm (please report it)");
 }
 
 } // namespace
