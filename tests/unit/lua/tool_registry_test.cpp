@@ -9,7 +9,9 @@
 #include <lua.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <new>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -44,6 +46,26 @@ TEST(ToolRegistry, TheDocsDocumentEveryToolAndNoOther) {
   const auto documented = documented_names();
   for (const auto& name : registered) EXPECT_TRUE(documented.contains(name)) << name;
   for (const auto& name : documented) EXPECT_TRUE(registered.contains(name)) << name;
+}
+
+// Every function the root model's prompt tells it to call is one the sandbox has: a tool of
+// the registry, or a Lua standard function the sandbox keeps.
+TEST(ToolRegistry, ThePromptCallsOnlyToolsTheRegistryHas) {
+  std::set<std::string> callable;
+  for (const auto& tool : k_tools) callable.emplace(tool.name);
+  testing::SandboxFixture f;
+  std::ifstream in(RLM_SOURCE_DIR "/prompts/system.md");
+  const std::string prompt{std::istreambuf_iterator<char>(in), {}};
+  const std::regex call(R"(([A-Za-z_][A-Za-z_0-9.]*)\()");
+  int calls = 0;
+  for (auto it = std::sregex_iterator(prompt.begin(), prompt.end(), call);
+       it != std::sregex_iterator(); ++it, ++calls) {
+    const auto name = (*it)[1].str();
+    if (callable.contains(name)) continue;
+    // Not rlm's: then Lua's own, and the sandbox must have kept it.
+    EXPECT_EQ(f.out("print(type(" + name + "))"), "function\n") << name;
+  }
+  EXPECT_GT(calls, 10); // the prompt was read
 }
 
 TEST(ToolRegistry, TheSandboxDefinesEveryToolOfItsKind) {
