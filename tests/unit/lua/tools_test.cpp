@@ -131,6 +131,7 @@ TEST(LuaLlmQueryBatched, OneCallKeepsTheOrderAndIsolatesFailures) {
 TEST(LuaLlmQuery, HugePromptsAreRefusedBeforeReachingTheHost) {
   Limits limits = testing::small_limits();
   limits.memory_limit_bytes = 512LL << 20;
+  limits.cell_timeout_seconds = 20; // building 2e6 prompts takes a while on a busy machine
   SandboxFixture f({"x"}, limits);
   const auto one = f.sandbox.run("llm_query(string.rep('x', 5 * 1024 * 1024))");
   ASSERT_TRUE(one.error);
