@@ -11,6 +11,7 @@
 // The policies are the small functions of policy.cpp; this file says when each applies. A
 // turn is reported to the observer once (close_turn), and every way out of a run goes
 // through finish(), which fills in what all results share.
+#include "hints.hpp"
 #include "policy.hpp"
 #include "run_scope.hpp"
 
@@ -214,12 +215,11 @@ std::optional<lua::CellResult> Loop::run_cell(const std::string& code, Turn& tur
     turn.any_failed = true;
     record.error_kind = cell.error->kind;
     m_state.last_error = cell.error->message;
-    if (cell.error->kind == lua::CellError::Kind::syntax) {
-      if (const auto hint = wrong_language_hint(code)) record.output += "\nhint: " + *hint;
-    }
   } else {
     turn.any_ok = true;
   }
+  const auto hint = cell.error ? error_hint(code, *cell.error) : silent_slip_hint(code);
+  if (hint) record.output += "hint: " + *hint + "\n";
   turn.record.cells.push_back(std::move(record));
   return std::move(*ran);
 }

@@ -171,6 +171,13 @@ void Sandbox::append_output(std::string_view text) {
   m_output_dropped += text.size() > room ? text.size() - room : 0;
 }
 
+void Sandbox::note_capped_grep(std::int64_t shown, std::int64_t total) {
+  if (++m_capped_greps > 3) return;
+  append_output(fmt::format("[grep: {} of {} matching lines returned (its max cut the rest); "
+                            "the result's .total is {}]\n",
+                            shown, total, total));
+}
+
 void Sandbox::finish_error(int status, CellResult& result) {
   lua_State* L = m_state;
   CellError error;
@@ -209,6 +216,7 @@ void Sandbox::begin_cell() {
   m_output_dropped = 0;
   m_final.reset();
   m_sub_calls = 0;
+  m_capped_greps = 0;
   m_access.begin_cell();
   m_guard.begin_cell();
 }

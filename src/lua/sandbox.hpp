@@ -89,6 +89,9 @@ public:
   // Asks the host; the time spent waiting does not count against the cell's limit.
   void query_host();
   void append_output(std::string_view text);
+  // A grep that `max` cut short says so in the output (the first few in a cell), so a count
+  // taken from #hits is not mistaken for all of them.
+  void note_capped_grep(std::int64_t shown, std::int64_t total);
   void set_final(std::string answer) { m_final = std::move(answer); }
   // For C loops that may run long: raises the stop when the deadline has passed.
   void check_deadline(lua_State* L) { m_guard.check_deadline(L); }
@@ -115,6 +118,7 @@ private:
   std::uint64_t m_output_dropped = 0;
   std::optional<std::string> m_final;
   std::uint64_t m_sub_calls = 0;
+  int m_capped_greps = 0; // noted in this cell
   std::string m_restored_names;
   std::string m_answer;
   std::vector<const void*> m_open;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace rlm::lua {
 
@@ -56,6 +57,93 @@ std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std:
   while (end > begin + 1 && is_continuation(s[end])) --end;
   while (end < length && is_continuation(s[end])) ++end; // size under one character: take it whole
   return end;
+}
+
+struct GrepRequest {
+  const re2::RE2* re;
+  lua_Integer reach; // lines around each hit
+  lua_Integer max;
+};
+static_assert(std::is_trivially_destructible_v<GrepRequest>);
+
+GrepRequest check_grep_request(lua_State* L) {
+  std::size_t pattern_size = 0;
+  const char* pattern = luaL_checklstring(L, 1, &pattern_size);
+  const lua_Integer around = luaL_optinteger(L, 2, 0);
+  const lua_Integer max = luaL_optinteger(L, 3, 100);
+  luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
+  auto& sandbox = Sandbox::of(L);
+  const auto* re = sandbox.regex_cache().get(std::string_view(pattern, pattern_size), true);
+  if (re == nullptr) {
+    luaL_error(L, "grep: bad pattern: %s (grep takes RE2 regexes, not Lua patterns)",
+               sandbox.regex_cache().error().c_str());
+  }
+  return {re, std::min<lua_Integer>(around, 1 << 30), max}; // no overflow in line +/- reach
+}
+
+struct Window {
+  lua_Integer reach;
+  lua_Integer count; // lines in the document
+};
+
+// Pushes lines first..last of the context joined by "\n" ("" when first > last).
+void push_lines(lua_State* L, Sandbox& sandbox, lua_Integer first, lua_Integer last) {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t ignored = 0;
+  if (first > last || !line_span(L, sandbox, first, begin, ignored) ||
+      !line_span(L, sandbox, last, ignored, end)) {
+    lua_pushliteral(L, "");
+    return;
+  }
+  lua_pushlstring(L, sandbox.context().data() + begin, end - begin);
+}
+
+void set_integer(lua_State* L, const char* field, lua_Integer value) {
+  lua_pushinteger(L, value);
+  lua_setfield(L, -2, field);
+}
+
+// Pushes the hit for line `n`: its own text, and the lines around it apart.
+void push_hit(lua_State* L, Sandbox& sandbox, lua_Integer n, Window window) {
+  const auto first = std::max<lua_Integer>(1, n - window.reach);
+  const auto last = std::max(n, std::min(n + window.reach, window.count));
+  lua_createtable(L, 0, 6);
+  set_integer(L, "line", n);
+  set_integer(L, "first", first);
+  set_integer(L, "last", last);
+  push_lines(L, sandbox, n, n);
+  lua_setfield(L, -2, "text");
+  push_lines(L, sandbox, first, n - 1);
+  lua_setfield(L, -2, "before");
+  push_lines(L, sandbox, n + 1, last);
+  lua_setfield(L, -2, "after");
+}
+
+int describe_grep_result(lua_State* L) {
+  lua_getfield(L, 1, "total");
+  const auto total = lua_tointeger(L, -1);
+  const auto shown = static_cast<lua_Integer>(lua_rawlen(L, 1));
+  if (shown < total) {
+    lua_pushfstring(L, "grep result: %I of %I matching lines (cut by max; .total = %I)", shown,
+                    total, total);
+  } else {
+    lua_pushfstring(L, "grep result: %I matching lines", total);
+  }
+  return 1;
+}
+
+// Gives the result (on top) its `total`, and a __tostring that says when max cut it.
+void finish_grep_result(lua_State* L, lua_Integer hits, lua_Integer total) {
+  set_integer(L, "total", total);
+  if (luaL_newmetatable(L, "rlm.grep_result") != 0) {
+    lua_pushcfunction(L, describe_grep_result);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "grep result"); // shared by every result: not for a cell to change
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_setmetatable(L, -2);
+  if (hits < total) Sandbox::of(L).note_capped_grep(hits, total);
 }
 
 } // namespace
@@ -172,46 +260,34 @@ int chunk_lines(lua_State* L) {
   return 1;
 }
 
-// grep(pattern [, around [, max]]) -> {{line = n, text = lines n-around..n+around}, ...}
-// over `context`, one hit per matching line, at most `max` (default 100) hits.
+// grep(pattern [, around [, max]]) -> {hit, ..., total = n}: one hit per matching line of
+// `context`, at most `max` (default 100). A hit is {line = n, text = line n, before = lines
+// n-around..n-1, after = lines n+1..n+around, first = , last = } so that line(h.line) ==
+// h.text always; `total` counts every matching line, also those past `max`.
 int grep(lua_State* L) {
-  std::size_t pattern_size = 0;
-  const char* pattern = luaL_checklstring(L, 1, &pattern_size);
-  const lua_Integer around = luaL_optinteger(L, 2, 0);
-  const lua_Integer max = luaL_optinteger(L, 3, 100);
-  luaL_argcheck(L, around >= 0, 2, "lines around must be 0 or more");
-  const lua_Integer reach = std::min<lua_Integer>(around, 1 << 30); // no overflow in line +/- reach
+  const GrepRequest request = check_grep_request(L);
   auto& sandbox = Sandbox::of(L);
-  const auto* re = sandbox.regex_cache().get(std::string_view(pattern, pattern_size), true);
-  if (re == nullptr) {
-    return luaL_error(L, "grep: bad pattern: %s", sandbox.regex_cache().error().c_str());
-  }
   const auto text = sandbox.context();
   const auto& starts = sandbox.line_starts(L);
+  const auto count = line_count(L, sandbox);
   lua_newtable(L);
   lua_Integer hits = 0;
+  lua_Integer total = 0;
   re2::StringPiece match;
-  for (std::size_t at = 0; hits < max && at <= text.size() &&
-                           re->Match(re2::StringPiece(text.data(), text.size()), at, text.size(),
-                                     re2::RE2::UNANCHORED, &match, 1);) {
+  for (std::size_t at = 0;
+       at <= text.size() && request.re->Match(re2::StringPiece(text.data(), text.size()), at,
+                                              text.size(), re2::RE2::UNANCHORED, &match, 1);) {
     const auto offset = static_cast<std::uint64_t>(match.data() - text.data());
     const auto line_index = static_cast<std::size_t>(
         std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
-    const auto line = static_cast<lua_Integer>(line_index);
-    std::size_t begin = 0;
-    std::size_t end = 0;
-    std::size_t ignored = 0;
-    line_span(L, sandbox, std::max<lua_Integer>(1, line - reach), begin, ignored);
-    line_span(L, sandbox, std::min(line + reach, line_count(L, sandbox)), ignored, end);
-    lua_createtable(L, 0, 2);
-    lua_pushinteger(L, line);
-    lua_setfield(L, -2, "line");
-    lua_pushlstring(L, text.data() + begin, end - begin);
-    lua_setfield(L, -2, "text");
-    lua_rawseti(L, -2, ++hits);
-    if ((hits & 0xFF) == 0) sandbox.check_deadline(L);
+    if (++total <= request.max) {
+      push_hit(L, sandbox, static_cast<lua_Integer>(line_index), {request.reach, count});
+      lua_rawseti(L, -2, ++hits);
+    }
+    if ((total & 0xFF) == 0) sandbox.check_deadline(L);
     at = line_index < starts.size() ? starts[line_index] : text.size() + 1; // next line
   }
+  finish_grep_result(L, hits, total);
   return 1;
 }
 

@@ -51,34 +51,41 @@ struct Tool {
   ToolKind kind;
   DocumentRead reads;
   int (*function)(lua_State*); // nullptr for tables and variables
+  std::string_view arguments;  // a function's parameters, as hints name them: "s, pattern, init"
 };
 
 // In the order the restore note names them; a table before its functions.
 inline constexpr Tool k_tools[] = {
-    {"FINAL", ToolKind::function, DocumentRead::never, &tools::final},
+    {"FINAL", ToolKind::function, DocumentRead::never, &tools::final, "answer"},
     // FINAL_VAR("context") reads the document: the tool notes that itself.
-    {"FINAL_VAR", ToolKind::function, DocumentRead::never, &tools::final_var},
-    {"llm_query", ToolKind::function, DocumentRead::never, &tools::llm_query},
-    {"llm_query_batched", ToolKind::function, DocumentRead::never, &tools::llm_query_batched},
-    {"print", ToolKind::function, DocumentRead::never, &tools::print},
-    {"re", ToolKind::table, DocumentRead::never, nullptr},
-    {"re.find", ToolKind::function, DocumentRead::when_passed, &tools::re_find},
-    {"re.match", ToolKind::function, DocumentRead::when_passed, &tools::re_match},
-    {"re.findall", ToolKind::function, DocumentRead::when_passed, &tools::re_findall},
-    {"re.count", ToolKind::function, DocumentRead::when_passed, &tools::re_count},
-    {"re.split", ToolKind::function, DocumentRead::when_passed, &tools::re_split},
-    {"re.replace", ToolKind::function, DocumentRead::when_passed, &tools::re_replace},
-    {"line", ToolKind::function, DocumentRead::always, &tools::line},
-    {"lines", ToolKind::function, DocumentRead::always, &tools::lines},
-    {"slice", ToolKind::function, DocumentRead::when_passed, &tools::slice},
-    {"chunk", ToolKind::function, DocumentRead::when_passed, &tools::chunk},
-    {"chunk_lines", ToolKind::function, DocumentRead::when_passed, &tools::chunk_lines},
-    {"grep", ToolKind::function, DocumentRead::always, &tools::grep},
-    {"context", ToolKind::variable, DocumentRead::always, nullptr},
-    {"documents", ToolKind::variable, DocumentRead::always, nullptr},
-    {"context_chars", ToolKind::variable, DocumentRead::never, nullptr},
-    {"context_lines", ToolKind::variable, DocumentRead::never, nullptr},
-    {"context_tokens", ToolKind::variable, DocumentRead::never, nullptr},
+    {"FINAL_VAR", ToolKind::function, DocumentRead::never, &tools::final_var, "name"},
+    {"llm_query", ToolKind::function, DocumentRead::never, &tools::llm_query, "prompt"},
+    {"llm_query_batched", ToolKind::function, DocumentRead::never, &tools::llm_query_batched,
+     "prompts"},
+    {"print", ToolKind::function, DocumentRead::never, &tools::print, "..."},
+    {"re", ToolKind::table, DocumentRead::never, nullptr, ""},
+    {"re.find", ToolKind::function, DocumentRead::when_passed, &tools::re_find, "s, pattern, init"},
+    {"re.match", ToolKind::function, DocumentRead::when_passed, &tools::re_match,
+     "s, pattern, init"},
+    {"re.findall", ToolKind::function, DocumentRead::when_passed, &tools::re_findall,
+     "s, pattern, max"},
+    {"re.count", ToolKind::function, DocumentRead::when_passed, &tools::re_count, "s, pattern"},
+    {"re.split", ToolKind::function, DocumentRead::when_passed, &tools::re_split,
+     "s, pattern, max"},
+    {"re.replace", ToolKind::function, DocumentRead::when_passed, &tools::re_replace,
+     "s, pattern, replacement, max"},
+    {"line", ToolKind::function, DocumentRead::always, &tools::line, "n"},
+    {"lines", ToolKind::function, DocumentRead::always, &tools::lines, "i, j"},
+    {"slice", ToolKind::function, DocumentRead::when_passed, &tools::slice, "s, i, j"},
+    {"chunk", ToolKind::function, DocumentRead::when_passed, &tools::chunk, "s, size, overlap"},
+    {"chunk_lines", ToolKind::function, DocumentRead::when_passed, &tools::chunk_lines,
+     "s, n, overlap"},
+    {"grep", ToolKind::function, DocumentRead::always, &tools::grep, "pattern, around, max"},
+    {"context", ToolKind::variable, DocumentRead::always, nullptr, ""},
+    {"documents", ToolKind::variable, DocumentRead::always, nullptr, ""},
+    {"context_chars", ToolKind::variable, DocumentRead::never, nullptr, ""},
+    {"context_lines", ToolKind::variable, DocumentRead::never, nullptr, ""},
+    {"context_tokens", ToolKind::variable, DocumentRead::never, nullptr, ""},
 };
 
 // Whether `tool` is a global of its own (not a function inside a table).

@@ -398,3 +398,71 @@ TEST(Loop, EachTurnIsReportedOnceWithItsCellsAndFeedback) {
 
 } // namespace
 } // namespace rlm::loop
+
+namespace rlm::loop {
+namespace {
+
+// A slip a model trained on Python makes, the part of rlm's hint that names the Lua form,
+// and the code it writes once it has read that hint.
+struct Slip {
+  std::string code;
+  std::string hint;
+  std::string fixed;
+};
+
+const std::vector<Slip> k_python_habits = {
+    {"n = len(context)", "the length of a string or table is #x", "n = #context"},
+    {"io.write(n)", "print(a, b) writes the output", "print(n)"},
+    {"hits = {} hits.append(1)", "use table.insert(t, x)", "hits = {} table.insert(hits, 1)"},
+    {"first = hits[0] + 1", "Lua tables start at 1", "first = hits[1] + 1"},
+    {"local json = require('json')", "nothing needs require", "local found = {}"},
+    {"if first != 2 then error('?') end",
+     "Lua writes not-equal as ~=", "if first ~= 2 then error('?') end"},
+    {"s = string.format('%d', count)", "a value given to string.format is nil",
+     "s = string.format('%d', n)"},
+    {"print(line(1).upper())", "call string methods with a colon", "print(line(1):upper())"},
+    {"if s == None then error('?') end", "Lua writes nil, true and false",
+     "if s == nil then error('?') end"},
+};
+
+// The "Python habits" model: each turn it writes one new slip, after the fix of the last one
+// — but only once rlm's feedback carried the hint that names the fix; without it, it writes
+// the same slip again (and the run would end on its error streak).
+std::string python_habits(const std::vector<providers::Message>& messages) {
+  std::size_t next = 0; // slips the feedback has taught so far
+  for (const auto& m : messages) {
+    if (m.role == "user" && next < k_python_habits.size() &&
+        m.content.find("hint: ") != std::string::npos &&
+        m.content.find(k_python_habits[next].hint) != std::string::npos)
+      ++next;
+  }
+  std::string reply;
+  for (std::size_t i = 0; i < next; ++i) reply += "```lua\n" + k_python_habits[i].fixed + "\n```\n";
+  if (next < k_python_habits.size())
+    return reply + "```lua\n" + k_python_habits[next].code + "\n```";
+  return reply + "```lua\nFINAL(s)\n```";
+}
+
+TEST(Loop, APythonHabitsModelGetsAHintForEachSlipAndStillReachesFinal) {
+  ScriptedLoop f;
+  f.settings.max_consecutive_errors = 2;
+  f.root->responder = python_habits;
+  const auto result = f.run();
+  ASSERT_EQ(result.stop, StopReason::final_answer) << result.message;
+  EXPECT_EQ(result.answer, "5015");
+  EXPECT_EQ(result.iterations, static_cast<int>(k_python_habits.size()) + 1);
+  for (std::size_t i = 0; i < k_python_habits.size(); ++i)
+    EXPECT_THAT(f.recorder.iterations.at(i).feedback, HasSubstr(k_python_habits[i].hint)) << i;
+}
+
+TEST(Loop, WithoutTheHintThePythonHabitsModelNeverGetsPastItsFirstSlip) {
+  ScriptedLoop f;
+  f.settings.max_consecutive_errors = 2;
+  f.root->responder = [](const std::vector<providers::Message>&) {
+    return "```lua\n" + k_python_habits[0].code + "\n```";
+  };
+  EXPECT_EQ(f.run().stop, StopReason::errors);
+}
+
+} // namespace
+} // namespace rlm::loop

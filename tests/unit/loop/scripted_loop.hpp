@@ -36,6 +36,7 @@ public:
     {
       const std::lock_guard lock(m_mutex);
       requests.push_back(request.messages);
+      if (script.empty() && responder) script.push_back({.text = responder(request.messages)});
       if (script.empty()) {
         return std::unexpected(providers::ProviderError{providers::ProviderError::Kind::bad_request,
                                                         m_settings.name + ": the script ran out"});
@@ -55,6 +56,8 @@ public:
   const config::ProviderConfig& settings() const override { return m_settings; }
 
   std::deque<Scripted> script;
+  // Once the script is spent: a model that replies to what it was sent.
+  std::function<std::string(const std::vector<providers::Message>&)> responder;
   std::vector<std::vector<providers::Message>> requests;
 
 private:

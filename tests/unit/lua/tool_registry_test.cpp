@@ -100,7 +100,7 @@ int throws_something_else(lua_State*) { throw std::runtime_error("a bug"); }
 // What Lua reads when `tool` is called: the error it raised.
 std::string error_of(int (*tool)(lua_State*)) {
   lua_State* L = luaL_newstate();
-  push_tool(L, Tool{"t", ToolKind::function, DocumentRead::never, tool});
+  push_tool(L, Tool{"t", ToolKind::function, DocumentRead::never, tool, ""});
   const int status = lua_pcall(L, 0, 0, 0);
   std::string message = status == LUA_ERRRUN ? lua_tostring(L, -1) : "no error";
   lua_close(L);

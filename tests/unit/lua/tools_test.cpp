@@ -273,13 +273,46 @@ TEST(LuaText, GrepGivesLineNumbersAndSurroundingLines) {
   SandboxFixture f({"alpha\nbeta ERROR\ngamma\ndelta\nERROR epsilon\n"});
   EXPECT_EQ(f.out("for _, h in ipairs(grep('ERROR')) do print(h.line, h.text) end"),
             "2\tbeta ERROR\n5\tERROR epsilon\n");
-  EXPECT_EQ(f.out("local h = grep('ERROR', 1) print(h[1].text) print(h[2].text)"),
-            "alpha\nbeta ERROR\ngamma\ndelta\nERROR epsilon\n");
-  EXPECT_EQ(f.out("print(#grep('ERROR', 0, 1))"), "1\n");
+  EXPECT_EQ(f.out("local h = grep('ERROR', 1) for _, x in ipairs(h) do "
+                  "print(x.line, x.first, x.last, x.before, x.text, x.after) end"),
+            "2\t1\t3\talpha\tbeta ERROR\tgamma\n5\t4\t5\tdelta\tERROR epsilon\t\n");
   EXPECT_EQ(f.out("for _, h in ipairs(grep('^ERROR|ERROR$')) do print(h.line) end"),
             "2\n5\n"); // ^ $ per line
   EXPECT_EQ(f.out("print(re.find(context, '^beta'), re.find(context, '(?m)^beta'))"),
             "nil\t7\t10\n");
+}
+
+TEST(LuaText, AGrepHitsTextIsItsOwnLineWhateverTheLinesAround) {
+  SandboxFixture f({"a\nb x\nc\nd x\ne\n"});
+  EXPECT_EQ(f.out("for _, h in ipairs(grep('x', 3)) do print(line(h.line) == h.text) end"),
+            "true\ntrue\n");
+  EXPECT_EQ(f.out("local h = grep('x', 1)[2] print('[' .. h.before .. ']', '[' .. h.after .. ']')"),
+            "[c]\t[e]\n");
+  EXPECT_EQ(f.out("local h = grep('^a', 0)[1] print('[' .. h.before .. h.after .. ']')"), "[]\n");
+}
+
+TEST(LuaText, GrepCountsEveryMatchingLineEvenPastMax) {
+  SandboxFixture f({"x1\nx2\ny\nx3 x4\nx5\n"});
+  EXPECT_EQ(f.out("local h = grep('x', 0, 2) print(#h, h.total)"),
+            "[grep: 2 of 4 matching lines returned (its max cut the rest); the result's .total "
+            "is 4]\n2\t4\n");
+  EXPECT_EQ(f.out("print(grep('x', 0, 2))"),
+            "[grep: 2 of 4 matching lines returned (its max cut the rest); the result's .total "
+            "is 4]\ngrep result: 2 of 4 matching lines (cut by max; .total = 4)\n");
+  EXPECT_EQ(f.out("print(grep('x'))"), "grep result: 4 matching lines\n");
+  EXPECT_EQ(f.out("print(grep('zzz').total, #grep('zzz'))"), "0\t0\n");
+}
+
+TEST(LuaText, OnlyTheFirstThreeCappedGrepsOfACellAreNoted) {
+  SandboxFixture f({"x\nx\n"});
+  const auto out = f.out("for i = 1, 5 do grep('x', 0, 1) end");
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3);
+}
+
+TEST(LuaText, TheSharedMetatableOfGrepResultsIsProtected) {
+  SandboxFixture f({"x\n"});
+  EXPECT_EQ(f.out("print(getmetatable(grep('x')), pcall(setmetatable, grep('x'), {}))"),
+            "grep result\tfalse\tcannot change a protected metatable\n");
 }
 
 TEST(LuaText, EdgesFoundByTheAttackReview) {
@@ -289,8 +322,9 @@ TEST(LuaText, EdgesFoundByTheAttackReview) {
   EXPECT_EQ(f.out("print(#chunk('日本', 1), chunk('日本', 1)[1])"),
             "2\t日\n"); // never half a character
   EXPECT_EQ(
-      f.out("print(#grep('two', math.maxinteger - 5), grep('two', math.maxinteger - 5)[1].text)"),
-      "1\tone\ntwo\n");
+      f.out(
+          "local h = grep('two', math.maxinteger - 5)[1] print(h.before, h.text, h.first, h.last)"),
+      "one\ttwo\t1\t2\n");
 }
 
 TEST(LuaText, EmptyDocumentEdges) {
