@@ -178,6 +178,24 @@ void Sandbox::note_capped_grep(std::int64_t shown, std::int64_t total) {
                             shown, total, total));
 }
 
+void Sandbox::note_if_lua_pattern(std::string_view pattern) {
+  // Lua's classes and what RE2 writes for them.
+  static constexpr std::pair<char, std::string_view> k_classes[] = {
+      {'d', "\\d"},   {'s', "\\s"},   {'w', "\\w"},         {'a', "[A-Za-z]"},
+      {'l', "[a-z]"}, {'u', "[A-Z]"}, {'p', "[[:punct:]]"}, {'x', "[[:xdigit:]]"},
+      {'D', "\\D"},   {'S', "\\S"},   {'W', "\\W"}};
+  for (auto at = pattern.find('%'); at != std::string_view::npos && at + 1 < pattern.size();
+       at = pattern.find('%', at + 2)) {
+    for (const auto& [lua_class, re2_form] : k_classes) {
+      if (pattern[at + 1] != lua_class) continue;
+      append_output(fmt::format("[note: nothing matched; %{} is a Lua pattern class, but grep "
+                                "and re.* take RE2 regexes, which write {}]\n",
+                                lua_class, re2_form));
+      return;
+    }
+  }
+}
+
 void Sandbox::finish_error(int status, CellResult& result) {
   lua_State* L = m_state;
   CellError error;

@@ -92,6 +92,8 @@ public:
   // A grep that `max` cut short says so in the output (the first few in a cell), so a count
   // taken from #hits is not mistaken for all of them.
   void note_capped_grep(std::int64_t shown, std::int64_t total);
+  // A regex that matched nothing and holds a Lua pattern class (%d, %s, ...) says why.
+  void note_if_lua_pattern(std::string_view pattern);
   void set_final(std::string answer) { m_final = std::move(answer); }
   // For C loops that may run long: raises the stop when the deadline has passed.
   void check_deadline(lua_State* L) { m_guard.check_deadline(L); }

@@ -71,6 +71,14 @@ const re2::RE2& check_pattern(lua_State* L, int index, const char* function) {
   return *compiled;
 }
 
+// After a search that found nothing: a note when the pattern (argument 2) was written as a
+// Lua pattern.
+void note_if_lua_pattern(lua_State* L) {
+  std::size_t size = 0;
+  const char* pattern = lua_tolstring(L, 2, &size);
+  Sandbox::of(L).note_if_lua_pattern(std::string_view(pattern, size));
+}
+
 // Finds the next match at or after `start`; fills `groups` (0 = whole match).
 bool next_match(const re2::RE2& re, Subject s, std::size_t start, Groups& groups) {
   if (start > s.size) return false;
@@ -157,6 +165,7 @@ int re_find(lua_State* L) {
   const auto& re = check_pattern(L, 2, "find");
   Groups groups;
   if (!next_match(re, s, start_position(L, 3, s), groups)) {
+    note_if_lua_pattern(L);
     lua_pushnil(L);
     return 1;
   }
@@ -173,6 +182,7 @@ int re_match(lua_State* L) {
   const auto& re = check_pattern(L, 2, "match");
   Groups groups;
   if (!next_match(re, s, start_position(L, 3, s), groups)) {
+    note_if_lua_pattern(L);
     lua_pushnil(L);
     return 1;
   }
@@ -202,6 +212,7 @@ int re_findall(lua_State* L) {
     at = advance(s, groups[0], offset_of(s, groups[0]) + groups[0].size());
     if ((found & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
+  if (found == 0) note_if_lua_pattern(L);
   return 1;
 }
 
@@ -215,6 +226,7 @@ int re_count(lua_State* L) {
     at = advance(s, groups[0], offset_of(s, groups[0]) + groups[0].size());
     if ((found & 0xFFF) == 0) Sandbox::of(L).check_deadline(L);
   }
+  if (found == 0) note_if_lua_pattern(L);
   lua_pushinteger(L, found);
   return 1;
 }

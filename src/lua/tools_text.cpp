@@ -60,6 +60,7 @@ std::size_t chunk_end(const char* s, std::size_t length, std::size_t begin, std:
 }
 
 struct GrepRequest {
+  std::string_view pattern; // a Lua string's bytes, kept alive by the stack
   const re2::RE2* re;
   lua_Integer reach; // lines around each hit
   lua_Integer max;
@@ -78,7 +79,10 @@ GrepRequest check_grep_request(lua_State* L) {
     luaL_error(L, "grep: bad pattern: %s (grep takes RE2 regexes, not Lua patterns)",
                sandbox.regex_cache().error().c_str());
   }
-  return {re, std::min<lua_Integer>(around, 1 << 30), max}; // no overflow in line +/- reach
+  return {{pattern, pattern_size},
+          re,
+          std::min<lua_Integer>(around, 1 << 30),
+          max}; // no overflow in line +/- reach
 }
 
 struct Window {
@@ -288,6 +292,7 @@ int grep(lua_State* L) {
     at = line_index < starts.size() ? starts[line_index] : text.size() + 1; // next line
   }
   finish_grep_result(L, hits, total);
+  if (total == 0) sandbox.note_if_lua_pattern(request.pattern);
   return 1;
 }
 

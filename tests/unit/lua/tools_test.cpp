@@ -315,6 +315,17 @@ TEST(LuaText, TheSharedMetatableOfGrepResultsIsProtected) {
             "grep result\tfalse\tcannot change a protected metatable\n");
 }
 
+TEST(LuaText, ALuaPatternClassInARegexThatMatchedNothingGetsANote) {
+  SandboxFixture f({"id 42\n"});
+  const std::string note = "[note: nothing matched; %d is a Lua pattern class, but grep and re.* "
+                           "take RE2 regexes, which write \\d]\n";
+  EXPECT_EQ(f.out("print(#grep('%d+'))"), note + "0\n");
+  EXPECT_EQ(f.out("print(re.find(context, 'id %d'))"), note + "nil\n");
+  EXPECT_EQ(f.out("print(re.count(context, '%d'), #re.findall(context, '%d'))"),
+            note + note + "0\t0\n");
+  EXPECT_EQ(f.out("print(#grep([[\\d+]]), #grep('50%'), #grep('100%%'))"), "1\t0\t0\n");
+}
+
 TEST(LuaText, EdgesFoundByTheAttackReview) {
   SandboxFixture f({"one\ntwo\n"});
   EXPECT_EQ(f.out("print('[' .. slice('hello', 1, -100) .. ']', slice('hello', 1, -4))"),
