@@ -61,6 +61,7 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.max_depth = cfg.max_depth;
   settings.bypass_enabled = cfg.bypass_enabled;
   settings.bypass_threshold = cfg.bypass_threshold;
+  settings.prompt_style = cfg.prompt_style;
   settings.limits = sandbox_limits(cfg.sandbox);
   return settings;
 }

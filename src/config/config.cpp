@@ -15,6 +15,15 @@ const char* to_string(Role role) { return role == Role::root ? "root" : "sub"; }
 
 const char* to_string(BenchMethod method) { return method == BenchMethod::rlm ? "rlm" : "vanilla"; }
 
+const char* to_string(PromptStyle style) {
+  switch (style) {
+  case PromptStyle::automatic: return "auto";
+  case PromptStyle::full: return "full";
+  case PromptStyle::compact: return "compact";
+  }
+  return "?";
+}
+
 std::optional<BenchMethod> parse_bench_method(std::string_view name) {
   for (const auto method : k_bench_methods)
     if (name == to_string(method)) return method;

@@ -33,6 +33,7 @@ std::string literal(bool value) { return value ? "true" : "false"; }
 std::string literal(const std::string& value) { return toml_string(value); }
 std::string literal(ProviderType value) { return toml_string(to_string(value)); }
 std::string literal(Role value) { return toml_string(to_string(value)); }
+std::string literal(PromptStyle value) { return toml_string(to_string(value)); }
 std::string literal(BenchMethod value) { return toml_string(to_string(value)); }
 std::string literal(double value) {
   auto text = fmt::format("{}", value);

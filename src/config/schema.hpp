@@ -39,6 +39,7 @@ void visit_top_level(auto& c, auto& v) {
   v("bypass_enabled", c.bypass_enabled, Plain{});
   v("bypass_threshold", c.bypass_threshold, IntRange{0, k_max_int});
   v("prompts_dir", c.prompts_dir, AnyText{});
+  v("prompt_style", c.prompt_style, Plain{});
 }
 
 // Keys of one [[providers]] table. `provider_type` and `role` are read by the loader first

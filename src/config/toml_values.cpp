@@ -291,6 +291,14 @@ Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::
   return choose<ProviderType>(node, key, names, values);
 }
 
+Read<PromptStyle> read_value(const toml::node& node, As<PromptStyle>, schema::Plain,
+                             std::string_view key) {
+  static constexpr std::array<std::string_view, 3> names = {"auto", "full", "compact"};
+  static constexpr std::array values = {PromptStyle::automatic, PromptStyle::full,
+                                        PromptStyle::compact};
+  return choose<PromptStyle>(node, key, names, values);
+}
+
 Read<Role> read_value(const toml::node& node, As<Role>, schema::Plain, std::string_view key) {
   static constexpr std::array<std::string_view, 2> names = {"root", "sub"};
   static constexpr std::array values = {Role::root, Role::sub};

@@ -24,8 +24,16 @@ std::string utf8_suffix(std::string_view text, std::size_t max_bytes) {
   return std::string(text.substr(from));
 }
 
+std::string sub_prompt_limit(std::optional<std::int64_t> chars) {
+  if (!chars) {
+    return fmt::format("up to about {} characters", with_commas(k_unknown_window_prompt_chars));
+  }
+  return fmt::format("at most {} characters: what the sub model's window takes",
+                     with_commas(*chars));
+}
+
 std::string briefing(const document::DocumentSet& documents, const std::string& query,
-                     const Budgets& budgets, std::size_t preview_chars) {
+                     const PromptNumbers& numbers, std::size_t preview_chars) {
   const auto& docs = documents.documents();
   std::uint64_t chars = 0, lines = 0;
   for (const auto& d : docs) {
@@ -58,8 +66,10 @@ std::string briefing(const document::DocumentSet& documents, const std::string& 
            utf8_suffix(documents.read_tail(0, preview_chars / 2 * 4), preview_chars / 2) +
            "\n```\n";
   }
-  out += fmt::format("\nBudget: {} turns, {} sub-calls.\n\nQuestion: {}\n", budgets.max_iterations,
-                     budgets.max_sub_calls, query);
+  out += fmt::format("\nBudget: {} turns, {} sub-calls. Limits: printed output {} characters a "
+                     "turn; each llm_query prompt {}.\n\nQuestion: {}\n",
+                     numbers.max_iterations, numbers.sub_calls, with_commas(numbers.output_chars),
+                     sub_prompt_limit(numbers.sub_prompt_chars), query);
   return out;
 }
 

@@ -34,7 +34,8 @@ Result<> override_from(const std::filesystem::path& dir, const char* name, std::
 
 Result<Prompts> load_prompts(const std::string& dir) {
   Prompts prompts{std::string(k_builtin_system), std::string(k_builtin_bypass),
-                  std::string(k_builtin_final), std::string(k_builtin_nested)};
+                  std::string(k_builtin_final), std::string(k_builtin_nested),
+                  std::string(k_builtin_system_compact)};
   if (dir.empty()) return prompts;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
@@ -42,10 +43,12 @@ Result<Prompts> load_prompts(const std::string& dir) {
                 fmt::format("prompts_dir {} is not a directory", printable(dir, 200)),
                 "fix prompts_dir in the config, or remove it to use the built-in prompts");
   }
-  const std::pair<const char*, std::string*> files[] = {{"system", &prompts.system},
-                                                        {"bypass", &prompts.bypass},
-                                                        {"final", &prompts.final},
-                                                        {"nested", &prompts.nested}};
+  const std::pair<const char*, std::string*> files[] = {
+      {"system", &prompts.system},
+      {"bypass", &prompts.bypass},
+      {"final", &prompts.final},
+      {"nested", &prompts.nested},
+      {"system_compact", &prompts.system_compact}};
   for (const auto& [name, text] : files) {
     if (auto read = override_from(dir, name, *text); !read) return std::unexpected(read.error());
   }

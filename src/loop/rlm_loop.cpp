@@ -14,6 +14,7 @@
 #include "hints.hpp"
 #include "policy.hpp"
 #include "run_scope.hpp"
+#include "system_prompt.hpp"
 
 #include "rlm/loop/briefing.hpp"
 #include "rlm/loop/reply.hpp"
@@ -96,6 +97,7 @@ public:
   RunResult run();
 
 private:
+  PromptNumbers prompt_numbers() const;
   std::optional<Ending> take_turn(int number);
   void carry_out(const Reply& reply, Turn& turn);
   void run_cells(const std::vector<std::string>& code, Turn& turn);
@@ -123,11 +125,9 @@ private:
 };
 
 RunResult Loop::run() {
-  const auto& budget = m_scope.budget;
-  const auto system = fill(m_scope.context.prompts.system,
-                           {{"max_iterations", std::to_string(m_settings.max_iterations)},
-                            {"max_sub_calls", std::to_string(budget.left())}});
-  const auto first = briefing(m_documents, m_query, {m_settings.max_iterations, budget.left()});
+  const auto numbers = prompt_numbers();
+  const auto system = system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers);
+  const auto first = briefing(m_documents, m_query, numbers);
   m_observer.on_start({RunMode::rlm, m_scope.depth, system, first});
   m_state.messages = {{"system", system}, {"user", first}};
   auto repl =
@@ -142,6 +142,15 @@ RunResult Loop::run() {
     if (auto ending = take_turn(number)) return finish(std::move(*ending));
   }
   return final_call(max_turns + 1);
+}
+
+PromptNumbers Loop::prompt_numbers() const {
+  auto& pool = m_scope.context.pool;
+  return {.max_iterations = m_settings.max_iterations,
+          .sub_calls = m_scope.budget.left(),
+          .output_chars = m_settings.max_feedback_bytes,
+          .sub_prompt_chars = pool.prompt_room_chars(config::Role::sub),
+          .root_window_tokens = pool.window_tokens(m_scope.root_role)};
 }
 
 // One turn: ask, carry out, decide; then the feedback (when the run goes on) and the record.

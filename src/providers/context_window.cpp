@@ -69,6 +69,16 @@ std::expected<std::int64_t, ProviderError> fit_answer(std::int64_t estimate, std
   return std::unexpected(std::move(error));
 }
 
+std::int64_t prompt_room_chars(std::int64_t window, std::int64_t max_tokens,
+                               double chars_per_token) {
+  const auto answer = std::clamp<std::int64_t>(max_tokens, k_min_answer_tokens, window / 4);
+  const auto margin = std::max<std::int64_t>(32, window / 32);
+  const auto tokens =
+      saturating_sub(saturating_sub(window, answer), margin + k_template_tokens_per_message);
+  return std::max<std::int64_t>(
+      0, static_cast<std::int64_t>(static_cast<double>(tokens) * chars_per_token * 0.9));
+}
+
 bool looks_truncated(std::int64_t reported_prompt_tokens, std::int64_t estimate) {
   // The estimate errs high by about a third; a count below 3/8 of it is not rounding. (Cached
   // prompt tokens are counted in the report too, so a low count means text was dropped.)

@@ -116,6 +116,13 @@ std::expected<std::int64_t, ProviderError> OllamaProvider::context_length() {
   return *m_context_length;
 }
 
+std::optional<std::int64_t> OllamaProvider::prompt_room_chars() {
+  const auto window = context_length();
+  if (!window) return std::nullopt;
+  return providers::prompt_room_chars(*window, m_settings.max_tokens,
+                                      m_estimator.chars_per_token());
+}
+
 std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatRequest& chat) {
   const auto estimate = m_estimator.estimate(chat.messages);
   const auto window = context_length();

@@ -164,6 +164,13 @@ std::optional<std::int64_t> OpenAiProvider::window() {
   return m_served->serving ? m_served->serving : configured;
 }
 
+std::optional<std::int64_t> OpenAiProvider::prompt_room_chars() {
+  const auto served = window();
+  if (!served) return std::nullopt;
+  return providers::prompt_room_chars(*served, m_settings.max_tokens,
+                                      m_estimator.chars_per_token());
+}
+
 std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatRequest& chat) {
   if (m_authorization.empty() && m_settings.type == config::ProviderType::deepseek) {
     return std::unexpected(ProviderError{

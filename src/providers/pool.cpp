@@ -86,6 +86,29 @@ config::Role Pool::serving_role(config::Role role) const {
   return config::Role::root;
 }
 
+std::optional<std::int64_t> Pool::prompt_room_chars(config::Role role) const {
+  const auto serving = serving_role(role);
+  std::optional<std::int64_t> smallest;
+  for (const auto& m : m_members) {
+    if (m.provider->settings().role != serving) continue;
+    const auto room = m.provider->prompt_room_chars(); // may ask the server: not under the lock
+    if (!room) return std::nullopt;
+    smallest = std::min(smallest.value_or(*room), *room);
+  }
+  return smallest;
+}
+
+std::optional<std::int64_t> Pool::window_tokens(config::Role role) const {
+  const auto serving = serving_role(role);
+  std::optional<std::int64_t> smallest;
+  for (const auto& m : m_members) {
+    if (m.provider->settings().role != serving) continue;
+    if (const auto window = m.provider->window_tokens())
+      smallest = std::min(smallest.value_or(*window), *window);
+  }
+  return smallest;
+}
+
 bool Pool::serves(config::Role role) const {
   const auto serving = serving_role(role);
   for (const auto& m : m_members) {

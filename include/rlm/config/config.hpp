@@ -16,6 +16,11 @@ enum class Role { root, sub };
 // How `rlm bench` answers a task: the RLM loop, or the whole document in one prompt to the
 // same root model. Spelled "rlm" and "vanilla" in config files, flags and results files.
 enum class BenchMethod { rlm, vanilla };
+// Which system prompt the root model gets: the compact one for small windows (at most
+// k_compact_prompt_window tokens) under `automatic`, or the one named. Spelled "auto", "full",
+// "compact".
+enum class PromptStyle { automatic, full, compact };
+inline constexpr std::int64_t k_compact_prompt_window = 32 * 1024;
 inline constexpr BenchMethod k_bench_methods[] = {BenchMethod::rlm, BenchMethod::vanilla};
 
 // Where a value came from, so `rlm config show` can say why it has the value it has.
@@ -79,6 +84,7 @@ struct Config {
   bool bypass_enabled = true;
   std::int64_t bypass_threshold = 4000; // characters
   std::string prompts_dir;              // "" = the prompts built into the binary
+  PromptStyle prompt_style = PromptStyle::automatic;
   std::vector<ProviderConfig> providers;
   SandboxSettings sandbox;
   HttpSettings http;
@@ -93,6 +99,7 @@ struct Config {
 const char* to_string(ProviderType type);
 const char* to_string(Role role);
 const char* to_string(BenchMethod method);
+const char* to_string(PromptStyle style);
 // The method spelled `name` ("rlm" or "vanilla", exactly), or nothing.
 std::optional<BenchMethod> parse_bench_method(std::string_view name);
 

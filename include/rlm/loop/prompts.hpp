@@ -15,6 +15,8 @@ struct Prompts {
   std::string bypass; // the system message of the direct call for a small document
   std::string final;  // asks for the best answer when the iterations run out
   std::string nested; // the question of a nested RLM run (max_depth > 1)
+  // The system message for roots with small windows (prompt_style); the same placeholders.
+  std::string system_compact;
 };
 
 // The built-in prompts, each replaced by `dir`/<name>.md when that file exists. Fails

@@ -30,6 +30,7 @@ struct RunSettings {
   int max_consecutive_errors = 4;          // turns in a row whose code all failed
   std::size_t max_feedback_bytes = 20000;  // cell output fed back to the model per turn
   std::size_t max_parallel_sub_calls = 32; // threads answering one llm_query_batched
+  config::PromptStyle prompt_style = config::PromptStyle::automatic;
   lua::Limits limits;
 };
 

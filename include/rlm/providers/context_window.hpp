@@ -53,6 +53,12 @@ std::expected<std::int64_t, ProviderError> fit_answer(std::int64_t estimate, std
                                                       const std::string& fix,
                                                       double chars_per_token = 3.0);
 
+// The characters of a one-message prompt that fit `window` with the margin, the template and
+// room for an answer of max_tokens (at most a quarter of the window), with a tenth spare for
+// the estimate's roughness: the limit the model is told for llm_query prompts.
+std::int64_t prompt_room_chars(std::int64_t window, std::int64_t max_tokens,
+                               double chars_per_token);
+
 // Whether the server read far fewer prompt tokens than rlm estimates it sent.
 bool looks_truncated(std::int64_t reported_prompt_tokens, std::int64_t estimate);
 

@@ -23,6 +23,11 @@ public:
 
   // The model's context length: from the config, else asked once from /api/show.
   std::expected<std::int64_t, ProviderError> context_length();
+  std::optional<std::int64_t> prompt_room_chars() override;
+  std::optional<std::int64_t> window_tokens() override {
+    const auto length = context_length();
+    return length ? std::optional(*length) : std::nullopt;
+  }
 
 private:
   http::Request base_request(const std::string& path) const;

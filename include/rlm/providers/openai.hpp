@@ -26,6 +26,8 @@ public:
   // The window the server serves (llama.cpp's per-slot n_ctx, vLLM's max_model_len, asked
   // once), capped by the config's context_length; nothing when neither says.
   std::optional<std::int64_t> window();
+  std::optional<std::int64_t> prompt_room_chars() override;
+  std::optional<std::int64_t> window_tokens() override { return window(); }
   // What the server said of its window, once window() has asked.
   std::optional<ServedWindow> served_window() {
     const std::lock_guard lock(m_mutex);

@@ -49,6 +49,13 @@ public:
 
   UsageReport usage() const { return m_ledger.report(); }
 
+  // The smallest prompt room (Provider::prompt_room_chars) of the providers serving `role`;
+  // nothing when one of them does not know its window.
+  std::optional<std::int64_t> prompt_room_chars(config::Role role) const;
+  // The smallest window (Provider::window_tokens) of the providers serving `role`, among
+  // those that know theirs.
+  std::optional<std::int64_t> window_tokens(config::Role role) const;
+
 private:
   struct Member {
     std::unique_ptr<Provider> provider;

@@ -93,6 +93,12 @@ public:
   virtual ~Provider() = default;
   virtual std::expected<ChatResponse, ProviderError> chat(const ChatRequest& request) = 0;
   virtual const config::ProviderConfig& settings() const = 0;
+  // About how many characters a one-message prompt may have and still leave this model room
+  // for a full answer (context_window.hpp's prompt_room_chars); nothing when its window is
+  // not known. May ask the server once.
+  virtual std::optional<std::int64_t> prompt_room_chars() { return std::nullopt; }
+  // The tokens one request may hold (prompt and answer); nothing when not known.
+  virtual std::optional<std::int64_t> window_tokens() { return std::nullopt; }
 };
 
 const char* to_string(ProviderError::Kind kind);

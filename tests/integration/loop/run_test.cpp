@@ -108,8 +108,9 @@ TEST(RunLoop, ASubModelThatDoesNotExistStopsTheRunAtOnceWithTheFix) {
   ASSERT_TRUE(result.provider_error);
   EXPECT_EQ(*result.provider_error, providers::ProviderError::Kind::model_not_found);
   EXPECT_NE(result.message.find("ollama pull nosuch:1b"), std::string::npos) << result.message;
-  EXPECT_FALSE(result.answer);                  // never the model's guess
-  EXPECT_EQ(f.requests_naming("nosuch:1b"), 1); // one /api/show; no chat was sent
+  EXPECT_FALSE(result.answer); // never the model's guess
+  // Two /api/show (the prompt's window probe at start, then the call's own); no chat was sent.
+  EXPECT_EQ(f.requests_naming("nosuch:1b"), 2);
   EXPECT_EQ(result.sub_calls_failed, 1);
 }
 

@@ -29,7 +29,7 @@ TEST(Loop, TheFirstRequestIsTheFilledSystemPromptAndTheBriefing) {
   EXPECT_EQ(first[0].role, "system");
   EXPECT_EQ(first[0].content, "SYSTEM max_iterations=20 max_sub_calls=50");
   EXPECT_EQ(first[1].role, "user");
-  EXPECT_EQ(first[1].content, briefing(f.documents, "where is the needle?", {20, 50}));
+  EXPECT_EQ(first[1].content, briefing(f.documents, "where is the needle?", {}));
   EXPECT_EQ(result.stop, StopReason::final_answer);
   EXPECT_EQ(result.answer, "5015");
   EXPECT_EQ(result.mode, RunMode::rlm);

@@ -80,10 +80,17 @@ TEST(Briefing, SaysTheSizeAndFilesButNeverHoldsTheWholeDocument) {
   big.replace(big.size() / 2, 6, "NEEDLE");
   ASSERT_TRUE(docs.add_text("big.txt", big));
   ASSERT_TRUE(docs.add_text("small.txt", "tiny"));
-  const auto text = briefing(docs, "Where is it?", {7, 9});
+  const auto text = briefing(docs, "Where is it?",
+                             {.max_iterations = 7,
+                              .sub_calls = 9,
+                              .output_chars = 20000,
+                              .sub_prompt_chars = std::nullopt,
+                              .root_window_tokens = std::nullopt});
   EXPECT_NE(text.find("It joins 2 files"), std::string::npos);
   EXPECT_NE(text.find("1. big.txt:"), std::string::npos);
-  EXPECT_NE(text.find("Budget: 7 turns, 9 sub-calls."), std::string::npos);
+  EXPECT_NE(text.find("Budget: 7 turns, 9 sub-calls. Limits: printed output 20,000 characters a "
+                      "turn; each llm_query prompt up to about 100,000 characters."),
+            std::string::npos);
   EXPECT_NE(text.find("Question: Where is it?"), std::string::npos);
   EXPECT_EQ(text.find("NEEDLE"), std::string::npos);
   EXPECT_LT(text.size(), 3000U);

@@ -127,7 +127,7 @@ struct ScriptedLoop {
     if (!documents.add_text("doc.txt", document)) throw std::runtime_error("no memory file");
     settings.bypass_threshold = 10;
     prompts = {"SYSTEM max_iterations={{max_iterations}} max_sub_calls={{max_sub_calls}}", "BYPASS",
-               "FINAL PLEASE", "NESTED QUESTION"};
+               "FINAL PLEASE", "NESTED QUESTION", "COMPACT max_iterations={{max_iterations}}"};
   }
 
   ScriptedLoop& reply(std::string text) {

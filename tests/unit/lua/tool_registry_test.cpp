@@ -54,16 +54,19 @@ TEST(ToolRegistry, ThePromptCallsOnlyToolsTheRegistryHas) {
   std::set<std::string> callable;
   for (const auto& tool : k_tools) callable.emplace(tool.name);
   testing::SandboxFixture f;
-  std::ifstream in(RLM_SOURCE_DIR "/prompts/system.md");
-  const std::string prompt{std::istreambuf_iterator<char>(in), {}};
-  const std::regex call(R"(([A-Za-z_][A-Za-z_0-9.]*)\()");
   int calls = 0;
-  for (auto it = std::sregex_iterator(prompt.begin(), prompt.end(), call);
-       it != std::sregex_iterator(); ++it, ++calls) {
-    const auto name = (*it)[1].str();
-    if (callable.contains(name)) continue;
-    // Not rlm's: then Lua's own, and the sandbox must have kept it.
-    EXPECT_EQ(f.out("print(type(" + name + "))"), "function\n") << name;
+  for (const auto* file : {"/prompts/system.md", "/prompts/system_compact.md"}) {
+    std::ifstream in(std::string(RLM_SOURCE_DIR) + file);
+    const std::string prompt{std::istreambuf_iterator<char>(in), {}};
+    const std::regex call(R"((:?)([A-Za-z_][A-Za-z_0-9.]*)\()");
+    for (auto it = std::sregex_iterator(prompt.begin(), prompt.end(), call);
+         it != std::sregex_iterator(); ++it, ++calls) {
+      // s:sub(...) is a string method: string.sub.
+      const auto name = ((*it)[1].length() > 0 ? "string." : "") + (*it)[2].str();
+      if (callable.contains(name)) continue;
+      // Not rlm's: then Lua's own, and the sandbox must have kept it.
+      EXPECT_EQ(f.out("print(type(" + name + "))"), "function\n") << file << ": " << name;
+    }
   }
   EXPECT_GT(calls, 10); // the prompt was read
 }
