@@ -186,12 +186,19 @@ int sandbox_find(lua_State* L) {
   return 2;
 }
 
+// table.move: Lua's own argument checks first (so its messages stay), then the sandbox's
+// cap on the range, since the stock loop cannot be interrupted.
 int sandbox_table_move(lua_State* L) {
   const lua_Integer first = luaL_checkinteger(L, 2);
   const lua_Integer last = luaL_checkinteger(L, 3);
-  if (last >= first && (last - first >= k_max_table_move || last - first < 0)) {
-    return luaL_error(L, "table.move: a range of more than %d elements is not allowed",
-                      static_cast<int>(k_max_table_move));
+  const lua_Integer to = luaL_checkinteger(L, 4);
+  if (last >= first) {
+    luaL_argcheck(L, first > 0 || last < LUA_MAXINTEGER + first, 3, "too many elements to move");
+    luaL_argcheck(L, to <= LUA_MAXINTEGER - (last - first), 4, "destination wrap around");
+    if (last - first >= k_max_table_move) {
+      return luaL_error(L, "table.move: a range of more than %d elements is not allowed",
+                        static_cast<int>(k_max_table_move));
+    }
   }
   return call_original(L);
 }
