@@ -98,8 +98,9 @@ int sandbox_getmetatable(lua_State* L) {
 }
 
 // load(chunk [, chunkname [, mode [, env]]]) as Lua's, but for strings only, size-capped, and
-// never binary: a chunk that starts as bytecode does (ESC) is refused whatever the mode, and
-// a text chunk meets Lua's own mode check ("attempt to load a text chunk (mode is 'b')").
+// never binary: a chunk that starts as bytecode does (ESC) meets mode "t" whatever the mode
+// asked ("attempt to load a binary chunk (mode is 't')"), and a text chunk Lua's own check of
+// the mode asked ("attempt to load a text chunk (mode is 'b')").
 // The chunk is named as Lua names it, by its source ([string "..."]), or by `chunkname`.
 int sandbox_load(lua_State* L) {
   std::size_t size = 0;
@@ -114,13 +115,9 @@ int sandbox_load(lua_State* L) {
                       static_cast<int>(limit));
   const char* mode = luaL_optstring(L, 3, "bt");
   const char* name = luaL_optstring(L, 2, source);
-  int status = LUA_ERRSYNTAX;
-  if (size > 0 && source[0] == LUA_SIGNATURE[0]) {
-    lua_pushliteral(L, "attempt to load a binary chunk (binary chunks are not allowed in the "
-                       "sandbox)");
-  } else {
-    status = luaL_loadbufferx(L, source, size, name, std::strchr(mode, 't') ? "t" : mode);
-  }
+  const bool binary = size > 0 && source[0] == LUA_SIGNATURE[0];
+  const char* allowed = binary || std::strchr(mode, 't') != nullptr ? "t" : mode;
+  const int status = luaL_loadbufferx(L, source, size, name, allowed);
   if (status != LUA_OK) {
     luaL_pushfail(L);
     lua_insert(L, -2);
