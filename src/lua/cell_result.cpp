@@ -1,5 +1,7 @@
 #include "rlm/lua/cell_result.hpp"
 
+#include "frame_text.hpp"
+
 #include <fmt/format.h>
 
 namespace rlm::lua {
@@ -19,13 +21,14 @@ const char* to_string(CellError::Kind kind) {
 }
 
 std::string render_for_model(const CellResult& result) {
-  std::string out = result.output;
+  std::string out = frames::text::valid_utf8(result.output);
   if (result.output_dropped > 0) {
     if (!out.empty() && out.back() != '\n') out += '\n';
     out += fmt::format("[output truncated: {} more bytes not shown; print less, or summarise]\n",
                        result.output_dropped);
   }
-  if (result.error) out += fmt::format("error: {}\n", result.error->message);
+  if (result.error)
+    out += fmt::format("error: {}\n", frames::text::valid_utf8(result.error->message));
   if (result.state_reset) {
     out += "[the REPL was restarted: variables from earlier cells are gone; context and the "
            "tools are loaded again]\n";

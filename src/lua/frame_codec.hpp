@@ -5,6 +5,7 @@
 // " is missing", ".offset is missing", "[2].offset is missing".
 #pragma once
 
+#include "frame_text.hpp"
 #include "frames.hpp"
 
 #include "rlm/lua/cell_result.hpp"
@@ -48,14 +49,14 @@ template <class T> struct IsOptional<std::optional<T>> : std::true_type {};
 
 // --- writing --------------------------------------------------------------------------------
 
-inline json write(const std::string& v) { return v; }
+inline json write(const std::string& v) { return text::write(v); }
 inline json write(bool v) { return v; }
 inline json write(double v) { return v; }
 inline json write(std::uint64_t v) { return v; }
 inline json write(std::int64_t v) { return v; }
 inline json write(CellError::Kind v) { return to_string(v); }
 inline json write(const QueryResult& v) {
-  return v ? json{{"text", *v}} : json{{"error", v.error()}};
+  return v ? json{{"text", text::write(*v)}} : json{{"error", text::write(v.error())}};
 }
 template <Described S> json write(const S& s);
 
@@ -90,11 +91,16 @@ template <Described S> json write(const S& s) {
 
 // --- reading: the member `key` of `object`, known to be present -----------------------------
 
-inline Problem read(const json& object, std::string_view key, std::string& out) {
-  const auto* v = json_field::string(object, key);
-  if (v == nullptr) return " is not a string";
-  out = *v;
+// Text: a JSON string, or {"base64": ...} for bytes that are not UTF-8 (frame_text.hpp).
+inline Problem read_text(const json* v, std::string& out) {
+  auto bytes = v != nullptr ? text::read(*v) : std::nullopt;
+  if (!bytes) return " is not a string";
+  out = std::move(*bytes);
   return {};
+}
+
+inline Problem read(const json& object, std::string_view key, std::string& out) {
+  return read_text(json_field::any(object, key), out);
 }
 
 inline Problem read(const json& object, std::string_view key, bool& out) {
@@ -145,19 +151,15 @@ template <Described S> Problem read(const json& object, std::string_view key, S&
 template <class T> Problem read(const json& object, std::string_view key, std::vector<T>& out);
 
 // One element of an array.
-inline Problem read_element(const json& v, std::string& out) {
-  if (!v.is_string()) return " is not a string";
-  out = v.get<std::string>();
-  return {};
-}
+inline Problem read_element(const json& v, std::string& out) { return read_text(&v, out); }
 
 inline Problem read_element(const json& v, QueryResult& out) {
-  const auto* text = json_field::string(v, "text");
-  const auto* error = json_field::string(v, "error");
-  if (v.is_object() && v.size() == 1 && text != nullptr) {
-    out = *text;
-  } else if (v.is_object() && v.size() == 1 && error != nullptr) {
-    out = std::unexpected(*error);
+  std::string bytes;
+  const bool one = v.is_object() && v.size() == 1;
+  if (one && !read_text(json_field::any(v, "text"), bytes)) {
+    out = std::move(bytes);
+  } else if (one && !read_text(json_field::any(v, "error"), bytes)) {
+    out = std::unexpected(std::move(bytes));
   } else {
     return " is not {\"text\": string} or {\"error\": string}";
   }

@@ -36,6 +36,8 @@ bool read_all(int fd, char* data, std::size_t size) {
 } // namespace
 
 Sent send(int fd, const nlohmann::json& message) {
+  // Frames' text is valid UTF-8 already (frame_text.hpp carries other bytes as base64), so the
+  // replacing handler never changes a byte; it only keeps a broken string from throwing.
   const auto text = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > k_max_frame_bytes) return Sent::too_large;
   const auto size = static_cast<std::uint32_t>(text.size());

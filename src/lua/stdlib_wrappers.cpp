@@ -14,6 +14,13 @@ namespace {
 
 constexpr lua_Integer k_max_table_move = lua_Integer{1} << 26;
 
+// Runs the wrapped library function (upvalue 1, a C function) in the wrapper's own frame, as
+// if the cell had called it: an error it raises names the function as the caller wrote it and
+// gives the caller's line ("cell:3: bad argument #1 to 'setmetatable'"), as the stock one's
+// does. Through lua_call it would be a call from C: no name ('?') and no position. Returns
+// the number of results, on top of the stack.
+int call_original(lua_State* L) { return lua_tocfunction(L, lua_upvalueindex(1))(L); }
+
 // pcall and xpcall: as Lua's own (with continuations, so coroutines may yield across
 // them), except that a stopping cell's error is raised again instead of being returned.
 int finish_pcall(lua_State* L, int status, lua_KContext extra) {
@@ -59,16 +66,13 @@ int sandbox_xpcall(lua_State* L) {
 
 // coroutine.resume returns (false, err) for errors inside the coroutine: re-raise a stop.
 int sandbox_resume(lua_State* L) {
-  const int n = lua_gettop(L);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  if (lua_toboolean(L, 1) == 0) RunGuard::of(L).note_failure(L, LUA_ERRRUN);
-  if (RunGuard::of(L).stopping() && lua_toboolean(L, 1) == 0) {
-    lua_settop(L, 2);
-    return lua_error(L);
-  }
-  return lua_gettop(L);
+  const int results = call_original(L);
+  const int first = lua_gettop(L) - results + 1; // true or false, then values or the error
+  if (lua_toboolean(L, first) != 0) return results;
+  RunGuard::of(L).note_failure(L, LUA_ERRRUN);
+  if (!RunGuard::of(L).stopping()) return results;
+  lua_settop(L, first + 1);
+  return lua_error(L);
 }
 
 int sandbox_setmetatable(lua_State* L) {
@@ -83,36 +87,39 @@ int sandbox_setmetatable(lua_State* L) {
   }
   // _G's own metatable is rlm's (document_access.hpp): the code's goes on a stand-in.
   const bool globals = DocumentAccess::redirect_globals(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
+  call_original(L);
   if (globals) lua_pushglobaltable(L);
   return 1;
 }
 
 int sandbox_getmetatable(lua_State* L) {
   DocumentAccess::redirect_globals(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
+  return call_original(L);
 }
 
-// load(chunk [, chunkname [, mode [, env]]]): text only, strings only, size-capped.
+// load(chunk [, chunkname [, mode [, env]]]) as Lua's, but for strings only, size-capped, and
+// never binary: a chunk that starts as bytecode does (ESC) meets mode "t" whatever the mode
+// asked ("attempt to load a binary chunk (mode is 't')"), and a text chunk Lua's own check of
+// the mode asked ("attempt to load a text chunk (mode is 'b')").
+// The chunk is named as Lua names it, by its source ([string "..."]), or by `chunkname`.
 int sandbox_load(lua_State* L) {
   std::size_t size = 0;
   const char* source = lua_tolstring(L, 1, &size);
   if (source == nullptr) {
+    luaL_checktype(L, 1, LUA_TFUNCTION); // what Lua says of anything else
     return luaL_error(L, "load: pass the code as a string (reader functions are not allowed)");
   }
   const auto limit = static_cast<std::size_t>(RunGuard::of(L).limits().max_source_bytes);
   if (size > limit)
     return luaL_error(L, "load: chunk of %d bytes is over the limit of %d", static_cast<int>(size),
                       static_cast<int>(limit));
-  const char* name = luaL_optstring(L, 2, "=load");
-  const int status = luaL_loadbufferx(L, source, size, name, "t");
+  const char* mode = luaL_optstring(L, 3, "bt");
+  const char* name = luaL_optstring(L, 2, source);
+  const bool binary = size > 0 && source[0] == LUA_SIGNATURE[0];
+  const char* allowed = binary || std::strchr(mode, 't') != nullptr ? "t" : mode;
+  const int status = luaL_loadbufferx(L, source, size, name, allowed);
   if (status != LUA_OK) {
-    lua_pushnil(L);
+    luaL_pushfail(L);
     lua_insert(L, -2);
     return 2;
   }
@@ -141,10 +148,7 @@ int sandbox_rep(lua_State* L) {
     return luaL_error(L, "string.rep: a result of %d MB is over the memory limit",
                       static_cast<int>(total / 1048576.0));
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
+  return call_original(L);
 }
 
 // string.find: plain searches use memmem (linear) instead of Lua's naive O(n*m) search.
@@ -158,12 +162,7 @@ int sandbox_find(lua_State* L) {
   const char* subject = luaL_checklstring(L, 1, &length);
   const char* pattern = luaL_checklstring(L, 2, &pattern_length);
   const bool plain = lua_toboolean(L, 4) != 0 || !has_pattern_specials(pattern, pattern_length);
-  if (!plain) {
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
-  }
+  if (!plain) return call_original(L);
   lua_Integer init = luaL_optinteger(L, 3, 1);
   const auto len = static_cast<lua_Integer>(length);
   if (init < 0) init = std::max<lua_Integer>(len + init + 1, 1);
@@ -184,27 +183,50 @@ int sandbox_find(lua_State* L) {
   return 2;
 }
 
+// table.move: Lua's own argument checks first (so its messages stay), then the sandbox's
+// cap on the range, since the stock loop cannot be interrupted.
 int sandbox_table_move(lua_State* L) {
   const lua_Integer first = luaL_checkinteger(L, 2);
   const lua_Integer last = luaL_checkinteger(L, 3);
-  if (last >= first && (last - first >= k_max_table_move || last - first < 0)) {
-    return luaL_error(L, "table.move: a range of more than %d elements is not allowed",
-                      static_cast<int>(k_max_table_move));
+  const lua_Integer to = luaL_checkinteger(L, 4);
+  if (last >= first) {
+    luaL_argcheck(L, first > 0 || last < LUA_MAXINTEGER + first, 3, "too many elements to move");
+    luaL_argcheck(L, to <= LUA_MAXINTEGER - (last - first), 4, "destination wrap around");
+    if (last - first >= k_max_table_move) {
+      return luaL_error(L, "table.move: a range of more than %d elements is not allowed",
+                        static_cast<int>(k_max_table_move));
+    }
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  return call_original(L);
 }
 
+// collectgarbage([opt [, arg]]) as Lua's for "collect" (the default), "count", "step" and
+// "isrunning"; the options that stop the collector or retune it are refused, since the
+// setting would outlive the cell.
 int sandbox_collectgarbage(lua_State* L) {
-  const char* option = luaL_optstring(L, 1, "count");
-  if (std::strcmp(option, "count") != 0) {
-    return luaL_error(L, "collectgarbage: only \"count\" is allowed in the sandbox");
+  static constexpr const char* options[] = {
+      "stop",       "restart",   "collect",      "count",       "step", "setpause",
+      "setstepmul", "isrunning", "generational", "incremental", nullptr};
+  const int option = luaL_checkoption(L, 1, "collect", options);
+  const char* name = options[option];
+  int result = 0;
+  if (std::strcmp(name, "collect") == 0) {
+    result = lua_gc(L, LUA_GCCOLLECT);
+    lua_pushinteger(L, result);
+  } else if (std::strcmp(name, "count") == 0) {
+    result = lua_gc(L, LUA_GCCOUNT);
+    const int bytes = lua_gc(L, LUA_GCCOUNTB);
+    lua_pushnumber(L, static_cast<lua_Number>(result) + static_cast<lua_Number>(bytes) / 1024.0);
+  } else if (std::strcmp(name, "step") == 0) {
+    result = lua_gc(L, LUA_GCSTEP, static_cast<int>(luaL_optinteger(L, 2, 0)));
+    lua_pushboolean(L, result);
+  } else if (std::strcmp(name, "isrunning") == 0) {
+    result = lua_gc(L, LUA_GCISRUNNING);
+    lua_pushboolean(L, result);
+  } else {
+    return luaL_error(L, "collectgarbage: option '%s' is not allowed in the sandbox", name);
   }
-  const int kilobytes = lua_gc(L, LUA_GCCOUNT);
-  const int bytes = lua_gc(L, LUA_GCCOUNTB);
-  lua_pushnumber(L, static_cast<lua_Number>(kilobytes) + static_cast<lua_Number>(bytes) / 1024.0);
+  if (result == -1) luaL_pushfail(L); // as Lua's: called where the collector cannot run
   return 1;
 }
 
@@ -282,15 +304,17 @@ void open_clock(lua_State* L, int globals) {
     lua_getfield(L, -2, name);
     lua_setfield(L, -2, name);
   }
+  lua_pushvalue(L, -1);
   lua_setfield(L, globals, "os");
-  lua_pop(L, 1);
   // The loaded-module table (in the registry, out of the cells' reach) keeps the libraries
-  // so error messages can name functions ("bad argument #1 to 'rep'"); only the full os
-  // library goes.
+  // so error messages can name functions called from C ("bad argument #1 to 'os.date'");
+  // it holds the reduced os, never the full library.
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "os");
   lua_pushnil(L);
   lua_setfield(L, -2, "rlm.os");
-  lua_pop(L, 1);
+  lua_pop(L, 2);
 }
 
 } // namespace

@@ -42,7 +42,9 @@ struct CellResult {
 // A short name for `kind`, for logs and JSON ("syntax", "timeout", ...).
 const char* to_string(CellError::Kind kind);
 
-// What the model or user should read: output, the truncation marker, the error.
+// What the model or user should read: output, the truncation marker, the error. Bytes that
+// are not UTF-8 (a cell may print any bytes, and they reach here unchanged) become U+FFFD
+// here, so the message a provider is sent is valid JSON text.
 std::string render_for_model(const CellResult& result);
 
 } // namespace rlm::lua

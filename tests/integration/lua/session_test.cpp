@@ -207,8 +207,21 @@ TEST(LuaSession, AReplThatCannotStartIsAnErrorValue) {
 TEST(LuaSession, OutputAndFinalSurviveTheTrip) {
   SessionFixture f;
   const auto result = f.run("print('bad utf-8: \\255') FINAL({'a', 'b'})");
-  EXPECT_EQ(result.output, "bad utf-8: \xEF\xBF\xBD\n"); // carried with U+FFFD, never dropped
+  EXPECT_EQ(result.output, "bad utf-8: \xFF\n"); // byte for byte (frame_text.hpp)
   EXPECT_EQ(result.final_answer, "a\nb");
+}
+
+// Bytes that are not UTF-8, in the code and in what it prints, raises and answers, reach the
+// parent unchanged both ways; only render_for_model makes them valid for a model.
+TEST(LuaSession, BytesThatAreNotUtf8SurviveTheTripBothWays) {
+  SessionFixture f;
+  const auto result = f.run("s = '\xe1\xff' print(#s, s) FINAL(s)");
+  EXPECT_EQ(result.output, "2\t\xe1\xff\n");
+  EXPECT_EQ(result.final_answer, "\xe1\xff");
+  EXPECT_EQ(render_for_model(result), "2\t\xEF\xBF\xBD\xEF\xBF\xBD\n");
+  const auto failed = f.run("error(s)");
+  ASSERT_TRUE(failed.error);
+  EXPECT_EQ(failed.error->message, "cell:1: \xe1\xff");
 }
 
 TEST(LuaSession, WhetherTheCellReadTheDocumentSurvivesTheTrip) {

@@ -1,6 +1,7 @@
 // The worker protocol's messages: each one written and read back whole, and each decoder
 // strict: a missing, mistyped or unknown field, or another type, is refused by name (only a
 // broken or compromised peer sends one).
+#include "lua/frame_text.hpp"
 #include "lua/frames.hpp"
 
 #include <fmt/format.h>
@@ -272,6 +273,66 @@ TEST(Frames, AResultClaimingAnErrorOnlyTheParentKnowsIsRefused) {
     result.error = CellError{kind, "m"};
     EXPECT_NE(refusal_of(result), nullptr) << to_string(kind);
   }
+}
+
+// Through the wire (strict JSON text, as protocol.cpp sends it) and back.
+template <class M> Result<M> through_text(const M& message) {
+  const auto text = encode(message).dump(-1, ' ', false, json::error_handler_t::strict);
+  return decode<M>(json::parse(text));
+}
+
+TEST(Frames, BytesThatAreNotUtf8TravelUnchanged) {
+  const std::string bytes = "caf\xe9 \xff \xc0\x80 \xed\xa0\x80 ok \xf4\x90\x80\x80 \xe2\x82";
+  CellResult result;
+  result.output = bytes;
+  result.error = CellError{CellError::Kind::runtime, "cell:1: " + bytes};
+  result.final_answer = bytes;
+  EXPECT_EQ(through_text(result), result);
+  EXPECT_EQ(through_text(Cell{"print('" + bytes + "')"}), Cell{"print('" + bytes + "')"});
+  EXPECT_EQ(through_text(Query{{bytes, "plain"}}), (Query{{bytes, "plain"}}));
+  const Answers answers{{bytes, std::unexpected(bytes)}, 0};
+  EXPECT_EQ(through_text(answers), answers);
+  // Valid text stays a plain JSON string.
+  EXPECT_EQ(encode(Cell{"print('é')"})["code"], "print('é')");
+  EXPECT_EQ(encode(Cell{"\xff"})["code"], (json{{"base64", "/w=="}}));
+}
+
+TEST(Frames, TextInBase64IsReadStrictly) {
+  const auto cell = [](json code) { return refusal<Cell>(json{{"type", "cell"}, {"code", code}}); };
+  const std::string wrong = "malformed \"cell\" message: code is not a string";
+  EXPECT_EQ(decode<Cell>(json{{"type", "cell"}, {"code", {{"base64", "/w=="}}}}), Cell{"\xff"});
+  EXPECT_EQ(cell({{"base64", "not base64"}}), wrong);
+  EXPECT_EQ(cell({{"base64", "/w="}}), wrong);
+  EXPECT_EQ(cell({{"base64", "aGk="}}), wrong); // "hi" is UTF-8: it travels as a string
+  EXPECT_EQ(cell({{"base64", "/w=="}, {"more", 1}}), wrong);
+  EXPECT_EQ(cell({{"bytes", "/w=="}}), wrong);
+}
+
+TEST(FrameText, Utf8IsCheckedAsTheJsonWriterChecksIt) {
+  for (const char* good : {"", "plain", "é", "€", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "a\0b"}) {
+    EXPECT_TRUE(text::is_utf8(good)) << good;
+    EXPECT_NO_THROW((void)json(std::string(good)).dump()) << good;
+  }
+  for (const char* bad : {"\xff", "\xc0\x80", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                          "\xe2\x82", "\x80", "\xf5\x80\x80\x80"}) {
+    EXPECT_FALSE(text::is_utf8(bad)) << bad;
+    EXPECT_THROW((void)json(std::string(bad)).dump(), json::type_error) << bad;
+  }
+  EXPECT_EQ(text::valid_utf8("a\xff"
+                             "b\xe2\x82"
+                             "c€"),
+            "a\xef\xbf\xbd"
+            "b\xef\xbf\xbd\xef\xbf\xbd"
+            "c€");
+}
+
+TEST(FrameText, Base64RoundTripsEveryLength) {
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(text::from_base64(text::to_base64(bytes)), bytes) << i;
+    bytes += static_cast<char>(255 - i);
+  }
+  EXPECT_EQ(text::to_base64("\xff\xfe\xfd"), "//79");
 }
 
 } // namespace
