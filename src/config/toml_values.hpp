@@ -46,6 +46,7 @@ Read<std::vector<BenchMethod>> read_value(const toml::node& node, As<std::vector
 Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::Plain,
                               std::string_view key);
 Read<Role> read_value(const toml::node& node, As<Role>, schema::Plain, std::string_view key);
+Read<Think> read_value(const toml::node& node, As<Think>, schema::Plain, std::string_view key);
 
 // Optional members read like their value type.
 template <class T, class Rule>

@@ -17,6 +17,9 @@ enum class Role { root, sub };
 // same root model. Spelled "rlm" and "vanilla" in config files, flags and results files.
 enum class BenchMethod { rlm, vanilla };
 inline constexpr BenchMethod k_bench_methods[] = {BenchMethod::rlm, BenchMethod::vanilla};
+// Whether a thinking model reasons before it answers (`think` in a [[providers]] table):
+// false, true, or a level for models that have levels. Unset leaves it to the server.
+enum class Think { off, on, low, medium, high, max };
 
 // Where a value came from, so `rlm config show` can say why it has the value it has.
 struct Origin {
@@ -38,6 +41,7 @@ struct ProviderConfig {
   std::optional<std::int64_t> context_length; // tokens; unset = ask the server
   std::int64_t max_tokens = 4096;             // completion tokens per call
   double temperature = 0.0;
+  std::optional<Think> think; // unset: the server's default (Ollama thinks if the model can)
   std::optional<double> price_input_per_mtok; // prices per million tokens, for cost reports
   std::optional<double> price_cached_input_per_mtok;
   std::optional<double> price_output_per_mtok;
@@ -93,6 +97,9 @@ struct Config {
 const char* to_string(ProviderType type);
 const char* to_string(Role role);
 const char* to_string(BenchMethod method);
+const char* to_string(Think think); // "false", "true", "low", ...
+// Whether `think` asks the model to reason (true or a level).
+inline bool thinks(Think think) { return think != Think::off; }
 // The method spelled `name` ("rlm" or "vanilla", exactly), or nothing.
 std::optional<BenchMethod> parse_bench_method(std::string_view name);
 
