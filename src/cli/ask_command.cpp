@@ -125,6 +125,7 @@ std::string usage_line(const char* role, const providers::Tally& t) {
                                  "completion",
                                  role, t.calls, t.calls == 1 ? "" : "s", t.prompt_tokens,
                                  t.cached_tokens, t.completion_tokens);
+  if (t.reasoning_tokens > 0) line += fmt::format(" ({} reasoning)", t.reasoning_tokens);
   if (const auto cost = t.cost())
     line += fmt::format(", cost {:.4f}{}", *cost, t.cost_partial() ? " (partial)" : "");
   return line;

@@ -13,6 +13,18 @@ const char* to_string(ProviderType type) {
 
 const char* to_string(Role role) { return role == Role::root ? "root" : "sub"; }
 
+const char* to_string(Think think) {
+  switch (think) {
+  case Think::off: return "false";
+  case Think::on: return "true";
+  case Think::low: return "low";
+  case Think::medium: return "medium";
+  case Think::high: return "high";
+  case Think::max: return "max";
+  }
+  return "?";
+}
+
 const char* to_string(BenchMethod method) { return method == BenchMethod::rlm ? "rlm" : "vanilla"; }
 
 const char* to_string(PromptStyle style) {

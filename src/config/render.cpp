@@ -35,6 +35,10 @@ std::string literal(ProviderType value) { return toml_string(to_string(value)); 
 std::string literal(Role value) { return toml_string(to_string(value)); }
 std::string literal(PromptStyle value) { return toml_string(to_string(value)); }
 std::string literal(BenchMethod value) { return toml_string(to_string(value)); }
+std::string literal(Think value) {
+  return value == Think::on || value == Think::off ? to_string(value)
+                                                   : toml_string(to_string(value));
+}
 std::string literal(double value) {
   auto text = fmt::format("{}", value);
   if (std::isfinite(value) && text.find_first_of(".e") == std::string::npos) text += ".0";

@@ -56,6 +56,7 @@ void visit_provider(auto& p, auto& v) {
   v("context_length", p.context_length, IntRange{256, 100'000'000});
   v("max_tokens", p.max_tokens, IntRange{1, 10'000'000});
   v("temperature", p.temperature, NumberRange{0.0, 2.0});
+  v("think", p.think, Plain{});
   v("price_input_per_mtok", p.price_input_per_mtok, NumberRange{0.0, 1e6});
   v("price_cached_input_per_mtok", p.price_cached_input_per_mtok, NumberRange{0.0, 1e6});
   v("price_output_per_mtok", p.price_output_per_mtok, NumberRange{0.0, 1e6});

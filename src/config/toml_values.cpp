@@ -305,4 +305,21 @@ Read<Role> read_value(const toml::node& node, As<Role>, schema::Plain, std::stri
   return choose<Role>(node, key, names, values);
 }
 
+// true, false, or a level in quotes, as Ollama's `think` takes it.
+Read<Think> read_value(const toml::node& node, As<Think>, schema::Plain, std::string_view key) {
+  if (const auto* flag = node.as_boolean()) return flag->get() ? Think::on : Think::off;
+  static constexpr std::array<std::string_view, 4> names = {"low", "medium", "high", "max"};
+  static constexpr std::array values = {Think::low, Think::medium, Think::high, Think::max};
+  const auto* text = node.as_string();
+  if (text == nullptr || text->get() == "true" || text->get() == "false") {
+    auto problem = wrong_kind(node, "true, false or a level", key, "true");
+    problem.hint = text != nullptr ? fmt::format("remove the quotes: {} = {}", key, text->get())
+                                   : problem.hint + " (or \"low\", \"medium\", \"high\", \"max\")";
+    return std::unexpected(problem);
+  }
+  auto chosen = choose<Think>(node, key, names, values);
+  if (!chosen) chosen.error().hint += ", or true or false";
+  return chosen;
+}
+
 } // namespace rlm::config

@@ -48,6 +48,7 @@ Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::
 Read<Role> read_value(const toml::node& node, As<Role>, schema::Plain, std::string_view key);
 Read<PromptStyle> read_value(const toml::node& node, As<PromptStyle>, schema::Plain,
                              std::string_view key);
+Read<Think> read_value(const toml::node& node, As<Think>, schema::Plain, std::string_view key);
 
 // Optional members read like their value type.
 template <class T, class Rule>

@@ -1,5 +1,7 @@
 #include "rlm/loop/reply.hpp"
 
+#include "rlm/providers/reasoning.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -56,9 +58,7 @@ std::optional<std::string> call_on_line(std::string_view line, std::string_view 
   return std::string(inner);
 }
 
-} // namespace
-
-Reply parse_reply(std::string_view text) {
+Reply parse_answer(std::string_view text) {
   Reply reply;
   std::size_t at = 0;
   bool in_code = false;
@@ -103,6 +103,15 @@ Reply parse_reply(std::string_view text) {
   // A fence left open at the end (the reply was cut off): run what there is.
   if (in_code && runnable && !trim(block).empty()) reply.code.push_back(block);
   return reply;
+}
+
+} // namespace
+
+Reply parse_reply(std::string_view text) {
+  // Code and FINALs written while thinking are drafts: only the answer after them counts.
+  if (text.find("think>") != std::string_view::npos)
+    return parse_answer(providers::split_reasoning(text).answer);
+  return parse_answer(text);
 }
 
 std::optional<std::string> wrong_language_hint(std::string_view code) {

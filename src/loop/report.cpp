@@ -5,9 +5,12 @@ namespace rlm::loop {
 using nlohmann::json;
 
 json to_json(const providers::Usage& usage) {
-  return {{"prompt_tokens", usage.prompt_tokens},
-          {"cached_tokens", usage.cached_tokens},
-          {"completion_tokens", usage.completion_tokens}};
+  json out = {{"prompt_tokens", usage.prompt_tokens},
+              {"cached_tokens", usage.cached_tokens},
+              {"completion_tokens", usage.completion_tokens},
+              {"reasoning_tokens", usage.reasoning_tokens}};
+  if (usage.reasoning_estimated) out["reasoning_tokens_estimated"] = true;
+  return out;
 }
 
 json to_json(const providers::Tally& tally) {
@@ -17,6 +20,7 @@ json to_json(const providers::Tally& tally) {
           {"prompt_tokens", tally.prompt_tokens},
           {"cached_tokens", tally.cached_tokens},
           {"completion_tokens", tally.completion_tokens},
+          {"reasoning_tokens", tally.reasoning_tokens},
           {"seconds", tally.seconds},
           {"cost", cost ? json(*cost) : json(nullptr)},
           {"cost_partial", tally.cost_partial()}};
@@ -30,6 +34,7 @@ json to_json(const SubCallRecord& r) {
   if (r.error_kind) out["error_kind"] = providers::to_string(*r.error_kind);
   if (r.prompt_truncated) out["prompt_truncated"] = true;
   if (r.cut_short) out["cut_short"] = true;
+  if (r.reasoning_chars > 0) out["reasoning_chars"] = r.reasoning_chars;
   return out;
 }
 
@@ -44,19 +49,24 @@ json to_json(const IterationRecord& r) {
   }
   json sub_calls = json::array();
   for (const auto& s : r.sub_calls) sub_calls.push_back(to_json(s));
-  return {{"type", "iteration"},
-          {"number", r.number},
-          {"depth", r.depth},
-          {"reply", r.reply},
-          {"provider", r.provider},
-          {"usage", to_json(r.usage)},
-          {"model_seconds", r.model_seconds},
-          {"prompt_truncated", r.prompt_truncated},
-          {"cells", cells},
-          {"sub_calls", sub_calls},
-          {"notes", r.notes},
-          {"feedback", r.feedback},
-          {"seconds", r.seconds}};
+  json out = {{"type", "iteration"},
+              {"number", r.number},
+              {"depth", r.depth},
+              {"reply", r.reply},
+              {"provider", r.provider},
+              {"usage", to_json(r.usage)},
+              {"model_seconds", r.model_seconds},
+              {"prompt_truncated", r.prompt_truncated},
+              {"cells", cells},
+              {"sub_calls", sub_calls},
+              {"notes", r.notes},
+              {"feedback", r.feedback},
+              {"seconds", r.seconds}};
+  if (r.reasoning_chars > 0) {
+    out["reasoning"] = r.reasoning;
+    out["reasoning_chars"] = r.reasoning_chars;
+  }
+  return out;
 }
 
 json to_json(const RunResult& result, const providers::UsageReport& usage) {

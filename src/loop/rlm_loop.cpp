@@ -13,6 +13,7 @@
 // through finish(), which fills in what all results share.
 #include "hints.hpp"
 #include "policy.hpp"
+#include "reasoning.hpp"
 #include "run_scope.hpp"
 #include "system_prompt.hpp"
 
@@ -72,6 +73,7 @@ void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
   record.usage = reply.response.usage;
   record.prompt_truncated = reply.response.prompt_truncated;
   record.model_seconds = reply.response.seconds;
+  record_reasoning(record, reply.response);
 }
 
 // The root model could not answer: cancelled by Ctrl-C, or the provider failed.
@@ -168,9 +170,15 @@ std::optional<Ending> Loop::take_turn(int number) {
   m_result.iterations = number; // a turn counts once its reply is in
   take_reply(turn.record, *reply);
   m_state.messages.push_back({"assistant", reply->response.text});
-  if (reply->response.cut_short())
-    turn.record.notes.push_back(cut_short_note(reply->response.max_tokens));
-  carry_out(parse_reply(reply->response.text), turn);
+  if (auto nudge = reasoning_only_nudge(reply->response)) { // it thought and wrote nothing
+    turn.any_failed = true;
+    m_state.last_error = std::move(nudge->error);
+    turn.record.notes.push_back(std::move(nudge->note));
+  } else {
+    if (reply->response.cut_short())
+      turn.record.notes.push_back(cut_short_note(reply->response.max_tokens));
+    carry_out(parse_reply(reply->response.text), turn);
+  }
   auto ending = decide(turn);
   if (!ending) send_feedback(turn);
   close_turn(turn);

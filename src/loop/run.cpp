@@ -3,7 +3,10 @@
 #include "rlm/loop/run.hpp"
 
 #include "policy.hpp"
+#include "reasoning.hpp"
 #include "run_scope.hpp"
+
+#include "rlm/providers/reasoning.hpp"
 
 #include <chrono>
 
@@ -51,6 +54,7 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
   record.number = 1;
   record.depth = scope.depth;
   record.reply = reply->response.text;
+  record_reasoning(record, reply->response);
   record.provider = reply->provider;
   record.usage = reply->response.usage;
   record.prompt_truncated = reply->response.prompt_truncated;
@@ -58,6 +62,12 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
   record.seconds = result.seconds;
   observer.on_iteration(record);
   result.iterations = 1;
+  if (providers::reasoning_only(reply->response)) { // no answer to print, and no turn to ask
+    result.stop = StopReason::provider;
+    result.message = no_answer_after_reasoning(reply->response, "root");
+    result.provider_error = providers::ProviderError::Kind::empty_reply;
+    return result;
+  }
   result.answer = strip_fences(reply->response.text);
   result.answer_cut_short = reply->response.cut_short();
   result.answer_finish_reason = reply->response.finish_reason;

@@ -1,5 +1,9 @@
 #include "sub_calls.hpp"
 
+#include "reasoning.hpp"
+
+#include "rlm/providers/reasoning.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -88,7 +92,13 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
       record.usage = reply->response.usage;
       record.prompt_truncated = reply->response.prompt_truncated;
       record.cut_short = reply->response.cut_short();
-      result = std::move(reply->response.text);
+      record.reasoning_chars = reply->response.thinking.size();
+      // The answer alone goes back to Lua (the pool took any reasoning out of it).
+      if (providers::reasoning_only(reply->response)) {
+        result = std::unexpected(no_answer_after_reasoning(reply->response, "sub"));
+      } else {
+        result = std::move(reply->response.text);
+      }
     } else {
       record.error_kind = reply.error().kind;
       if (providers::repeats_every_call(reply.error().kind)) m_state.stop(reply.error());

@@ -3,6 +3,7 @@
 #include "http_errors.hpp"
 #include "streaming.hpp"
 
+#include "rlm/providers/reasoning.hpp"
 #include "rlm/util/display.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
@@ -17,14 +18,10 @@ using Kind = ProviderError::Kind;
 
 ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
   if (answer.cut_short()) {
-    const auto thought =
-        answer.thinking.empty()
-            ? std::string()
-            : fmt::format(" (it spent them thinking: {} characters)", answer.thinking.size());
     return {Kind::empty_reply,
-            fmt::format("{} stopped at max_tokens ({}) before writing any answer{}; raise "
+            fmt::format("{} stopped at max_tokens ({}) before writing any answer; raise "
                         "max_tokens for this provider",
-                        e.endpoint.server, answer.max_tokens, thought)};
+                        e.endpoint.server, answer.max_tokens)};
   }
   const auto finish = answer.finish_reason.empty()
                           ? std::string("no finish_reason")
@@ -158,7 +155,11 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
   ChatResponse answer = state.answer;
   answer.seconds = response->seconds;
   answer.max_tokens = e.max_tokens;
-  if (answer.text.empty()) return std::unexpected(empty_reply(e, answer));
+  // Reasoning in the text (<think>) leaves it; a reply that is all reasoning is one (the
+  // loop nudges the model to write its answer), not an empty one.
+  separate_reasoning(answer);
+  if (answer.text.empty() && !reasoning_only(answer))
+    return std::unexpected(empty_reply(e, answer));
   // Finish reasons that say the generation itself failed: what came is not an answer.
   for (const auto* failed : {"error", "abort", "insufficient_system_resource"}) {
     if (answer.finish_reason == failed) {

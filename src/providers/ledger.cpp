@@ -13,6 +13,7 @@ Tally& Tally::operator+=(const Tally& other) {
   prompt_tokens = saturating_add(prompt_tokens, other.prompt_tokens);
   cached_tokens = saturating_add(cached_tokens, other.cached_tokens);
   completion_tokens = saturating_add(completion_tokens, other.completion_tokens);
+  reasoning_tokens = saturating_add(reasoning_tokens, other.reasoning_tokens);
   seconds += other.seconds;
   priced_calls = saturating_add(priced_calls, other.priced_calls);
   priced_cost += other.priced_cost;
@@ -40,6 +41,7 @@ void Ledger::record_answer(std::size_t provider, config::Role role, const ChatRe
   t.prompt_tokens = saturating_add(t.prompt_tokens, response.usage.prompt_tokens);
   t.cached_tokens = saturating_add(t.cached_tokens, response.usage.cached_tokens);
   t.completion_tokens = saturating_add(t.completion_tokens, response.usage.completion_tokens);
+  t.reasoning_tokens = saturating_add(t.reasoning_tokens, response.usage.reasoning_tokens);
   t.seconds += response.seconds;
   if (cost) {
     ++t.priced_calls;

@@ -5,6 +5,9 @@
 #include "ollama_reply.hpp"
 #include "rlm/providers/context_window.hpp"
 #include "streaming.hpp"
+#include "thinking_request.hpp"
+
+#include "rlm/providers/reasoning.hpp"
 
 #include "rlm/util/untrusted_json.hpp"
 
@@ -128,7 +131,7 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
   const auto window = context_length();
   if (!window) return std::unexpected(window.error());
   const auto max_tokens =
-      fit_answer(estimate, chat.max_tokens.value_or(m_settings.max_tokens), *window,
+      fit_answer(estimate, completion_limit(m_settings, chat, m_saw_reasoning), *window,
                  fmt::format("'{}' at {}", m_settings.model, m_settings.base_url),
                  m_settings.context_length
                      ? "raise context_length if the model takes more"
@@ -147,20 +150,21 @@ std::expected<ChatResponse, ProviderError> OllamaProvider::chat(const ChatReques
                   {"num_predict", *max_tokens},
                   {"temperature", chat.temperature.value_or(m_settings.temperature)}};
   if (!chat.stop.empty()) options["stop"] = chat.stop;
+  auto body = json{{"model", m_settings.model},
+                   {"messages", messages},
+                   {"stream", chat.stream},
+                   {"truncate", false},
+                   {"options", options}};
+  add_ollama_think(body, m_settings);
   auto request = base_request("/api/chat");
-  request.body = json{
-      {"model", m_settings.model},
-      {"messages", messages},
-      {"stream", chat.stream},
-      {"truncate", false},
-      {"options",
-       options}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  request.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   Endpoint endpoint{server(), k_start_hint, std::bind_front(&OllamaProvider::refusal, this)};
   OllamaReplyReader reader;
   auto answer =
       exchange(m_transport,
                chat_exchange(std::move(request), chat, *max_tokens, std::move(endpoint)), reader);
   if (!answer) return answer;
+  if (!answer->thinking.empty()) m_saw_reasoning = true;
   answer->prompt_truncated = looks_truncated(answer->usage.prompt_tokens, estimate);
   m_estimator.observe(chat.messages, answer->usage.prompt_tokens);
   if (answer->prompt_truncated) {

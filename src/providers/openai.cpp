@@ -5,7 +5,9 @@
 #include "openai_reply.hpp"
 #include "rlm/providers/context_window.hpp"
 #include "streaming.hpp"
+#include "thinking_request.hpp"
 
+#include "rlm/providers/reasoning.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
@@ -179,7 +181,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
                     m_settings.api_key_env, m_settings.api_key_env)});
   }
   auto estimate = m_estimator.estimate(chat.messages);
-  auto max_tokens = chat.max_tokens.value_or(m_settings.max_tokens);
+  auto max_tokens = completion_limit(m_settings, chat, m_saw_reasoning);
   std::optional<std::int64_t> counted; // the prompt's own tokens, counted by the server
   const auto served = window();
   if (served && estimate * 4 >= *served && counts_tokens()) {
@@ -210,6 +212,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
                {"stream", chat.stream}};
   if (chat.stream) body["stream_options"] = {{"include_usage", true}};
   if (!chat.stop.empty()) body["stop"] = chat.stop;
+  add_openai_think(body, m_settings);
   http::Request request;
   request.url = m_settings.base_url + "/chat/completions";
   request.timeouts = m_timeouts;
@@ -225,6 +228,7 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
       exchange(m_transport,
                chat_exchange(std::move(request), chat, max_tokens, std::move(endpoint)), reader);
   if (!answer) return answer;
+  if (!answer->thinking.empty()) m_saw_reasoning = true;
   // With an exact count, fewer tokens read than the text alone holds is a cut, surely.
   answer->prompt_truncated =
       counted ? answer->usage.prompt_tokens > 0 && answer->usage.prompt_tokens < *counted * 9 / 10

@@ -29,6 +29,10 @@ void read_usage(const json& event, Usage& usage) {
     if (const auto c = json_field::count(*details, "cached_tokens")) usage.cached_tokens = *c;
   }
   usage.cached_tokens = std::min(usage.cached_tokens, usage.prompt_tokens);
+  // DeepSeek, OpenAI and vLLM count the reasoning within completion_tokens.
+  if (const auto* details = json_field::object(*u, "completion_tokens_details")) {
+    if (const auto n = json_field::count(*details, "reasoning_tokens")) usage.reasoning_tokens = *n;
+  }
 }
 
 // The text fields of a delta (streamed) or a message (whole reply).

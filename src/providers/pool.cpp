@@ -1,5 +1,7 @@
 #include "rlm/providers/pool.hpp"
 
+#include "rlm/providers/reasoning.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -235,6 +237,7 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
     release(*slot, outcome);
     const auto& name = m_members[index].provider->settings().name;
     if (outcome) {
+      separate_reasoning(*outcome); // whatever the provider: the answer goes on without it
       m_ledger.record_answer(index, role, *outcome);
       return PoolAnswer{std::move(*outcome), name, attempts};
     }

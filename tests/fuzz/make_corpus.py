@@ -35,21 +35,23 @@ def captures():
                 with open(base + ".body", "rb") as b:
                     body = b.read()
                 with open(base + ".hdr", "rb") as h:
-                    stream = b"text/event-stream" in h.read()
-                yield os.path.relpath(base, root).replace(os.sep, "_"), body, stream
+                    header = h.read()
+                stream = b"text/event-stream" in header or b"application/x-ndjson" in header
+                target = "ollama_reply" if "constructed/ollama/" in base else "openai_reply"
+                yield os.path.relpath(base, root).replace(os.sep, "_"), body, stream, target
 
 
 def main():
     shutil.rmtree(CORPUS, ignore_errors=True)
-    # OpenAI-compatible replies: every recorded body, streamed (in pieces of 7 and whole) or
-    # not, and the listings as probe answers.
-    for name, body, stream in captures():
+    # Replies: every captured body (the Ollama ones to its reader), streamed (in pieces of 7
+    # and whole) or not, and the listings as probe answers.
+    for name, body, stream, target in captures():
         if len(body) > 64 * 1024:
             continue
         mode = 1 if stream else 2
-        write("openai_reply", bytes([mode, 0]) + body, name)
+        write(target, bytes([mode, 0]) + body, name)
         if stream:
-            write("openai_reply", bytes([mode, 7]) + body, name + "-pieces")
+            write(target, bytes([mode, 7]) + body, name + "-pieces")
         if "props" in name or "models" in name:
             write("openai_reply", bytes([0, 0]) + body, name + "-probe")
     # Ollama's NDJSON, as its source writes it (done line fields, a mid-stream error).

@@ -217,6 +217,14 @@ case("--query-file reads the question",
      script(root("Question: What is the code?", lua('FINAL(line(38):match("code is (%d+)"))'))),
      ["ask", "-c", "doc.txt", "--query-file", "q.txt"], files={"q.txt": "What is the code?\n"}, stdout="7421\n")
 
+# A thinking model that drafts a guess in a ```lua fence inside <think>: had it run, the early
+# FINAL would be turned back ("Not accepted yet") and the default answer printed.
+case("a thinking model: code written inside <think> never runs, the block after </think> does",
+     script(root("Question:", "<think>\nMaybe the answer is obvious:\n" + lua("FINAL('GUESSED-IN-THINKING')")
+                 + "\nNo, look first.\n</think>\n\n" + lua('print(grep("NEEDLE")[1].line)')),
+            root("turn 1 of", lua('FINAL(grep("NEEDLE")[1].line)'))),
+     ["ask", "-c", "doc.txt", "Which line has the needle?"], stdout="38\n")
+
 
 def toml_value(v):
     if isinstance(v, bool):

@@ -22,6 +22,9 @@ enum class BenchMethod { rlm, vanilla };
 enum class PromptStyle { automatic, full, compact };
 inline constexpr std::int64_t k_compact_prompt_window = 32 * 1024;
 inline constexpr BenchMethod k_bench_methods[] = {BenchMethod::rlm, BenchMethod::vanilla};
+// Whether a thinking model reasons before it answers (`think` in a [[providers]] table):
+// false, true, or a level for models that have levels. Unset leaves it to the server.
+enum class Think { off, on, low, medium, high, max };
 
 // Where a value came from, so `rlm config show` can say why it has the value it has.
 struct Origin {
@@ -43,6 +46,7 @@ struct ProviderConfig {
   std::optional<std::int64_t> context_length; // tokens; unset = ask the server
   std::int64_t max_tokens = 4096;             // completion tokens per call
   double temperature = 0.0;
+  std::optional<Think> think; // unset: the server's default (Ollama thinks if the model can)
   std::optional<double> price_input_per_mtok; // prices per million tokens, for cost reports
   std::optional<double> price_cached_input_per_mtok;
   std::optional<double> price_output_per_mtok;
@@ -100,6 +104,9 @@ const char* to_string(ProviderType type);
 const char* to_string(Role role);
 const char* to_string(BenchMethod method);
 const char* to_string(PromptStyle style);
+const char* to_string(Think think); // "false", "true", "low", ...
+// Whether `think` asks the model to reason (true or a level).
+inline bool thinks(Think think) { return think != Think::off; }
 // The method spelled `name` ("rlm" or "vanilla", exactly), or nothing.
 std::optional<BenchMethod> parse_bench_method(std::string_view name);
 

@@ -1,7 +1,9 @@
 // Reading a root model's reply: the Lua code blocks to run, and a FINAL written as plain
 // text. Small local models are sloppy, so this is lenient where it is safe (unlabelled
 // fences, a fence left open at the end) and strict where leniency would accept a plan as an
-// answer (a plain-text FINAL counts only on a line of its own, outside code).
+// answer (a plain-text FINAL counts only on a line of its own, outside code). Reasoning
+// (<think>...</think>, also an opened block never closed) is not read at all: code and FINALs
+// drafted while thinking are never run.
 #pragma once
 
 #include <optional>

@@ -59,10 +59,11 @@ struct SubCallRecord {
   std::string error; // empty when answered
   // When the provider failed (not a nested run's failure): what kind of failure.
   std::optional<providers::ProviderError::Kind> error_kind;
-  bool nested = false;           // answered by a nested RLM run (max_depth > 1)
-  bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
-  bool cut_short = false;        // the answer stopped at max_tokens
-  bool sent = true;              // false: not sent, because the run was stopping
+  bool nested = false;             // answered by a nested RLM run (max_depth > 1)
+  bool prompt_truncated = false;   // the server read far fewer prompt tokens than were sent
+  bool cut_short = false;          // the answer stopped at max_tokens
+  bool sent = true;                // false: not sent, because the run was stopping
+  std::size_t reasoning_chars = 0; // the sub model's reasoning, never part of the answer
 };
 
 struct CellRecord {
@@ -75,8 +76,10 @@ struct CellRecord {
 
 struct IterationRecord {
   int number = 0;
-  int depth = 0; // 0 for the top-level run
-  std::string reply;
+  int depth = 0;                   // 0 for the top-level run
+  std::string reply;               // the answer part: reasoning is apart, below
+  std::string reasoning;           // a thinking model's reasoning, cut to 64 KB with a marker
+  std::size_t reasoning_chars = 0; // its whole size
   std::string provider;
   providers::Usage usage;
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent

@@ -20,9 +20,10 @@ struct Tally {
   std::int64_t prompt_tokens = 0;
   std::int64_t cached_tokens = 0;
   std::int64_t completion_tokens = 0;
-  double seconds = 0;            // time spent in answered calls
-  std::int64_t priced_calls = 0; // answered calls to providers with prices
-  double priced_cost = 0;        // their cost, in the prices' currency
+  std::int64_t reasoning_tokens = 0; // of the completion tokens (some estimated: Usage)
+  double seconds = 0;                // time spent in answered calls
+  std::int64_t priced_calls = 0;     // answered calls to providers with prices
+  double priced_cost = 0;            // their cost, in the prices' currency
 
   // The cost, or nothing when no call had a price; partial when only some had.
   std::optional<double> cost() const {

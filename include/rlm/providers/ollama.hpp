@@ -8,6 +8,7 @@
 #include "rlm/providers/context_window.hpp"
 #include "rlm/providers/provider.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 
@@ -42,6 +43,7 @@ private:
   std::mutex m_mutex;
   std::optional<std::int64_t> m_context_length;
   TokenEstimator m_estimator;
+  std::atomic<bool> m_saw_reasoning{false}; // a reply held reasoning: the model thinks
 };
 
 } // namespace rlm::providers

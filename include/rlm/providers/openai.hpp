@@ -9,6 +9,7 @@
 #include "rlm/providers/provider.hpp"
 #include "rlm/util/environment.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,7 @@ private:
   std::optional<ServedWindow> m_served; // asked once, when the server first answers
   std::optional<std::chrono::steady_clock::time_point> m_probe_failed_at;
   TokenEstimator m_estimator;
+  std::atomic<bool> m_saw_reasoning{false}; // a reply held reasoning: the model thinks
 };
 
 } // namespace rlm::providers

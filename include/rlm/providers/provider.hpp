@@ -31,11 +31,18 @@ struct Usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t cached_tokens = 0; // prompt tokens served from the provider's cache
   std::int64_t completion_tokens = 0;
+  // Of the completion tokens, those spent reasoning: as the server counted them (DeepSeek's
+  // completion_tokens_details.reasoning_tokens), or, where it does not split its count
+  // (Ollama, llama.cpp), estimated from the reasoning's share of the reply's characters.
+  std::int64_t reasoning_tokens = 0;
+  bool reasoning_estimated = false;
 };
 
 struct ChatResponse {
-  std::string text;
-  std::string thinking;      // a thinking model's reasoning, when the server sends it apart
+  std::string text; // the answer alone: reasoning is never in it once the pool hands it on
+  // A thinking model's reasoning: sent apart by the server (Ollama's message.thinking,
+  // reasoning_content, reasoning), or taken out of the text (<think>...</think>).
+  std::string thinking;
   std::string finish_reason; // "stop", "length", ...
   Usage usage;
   double seconds = 0;

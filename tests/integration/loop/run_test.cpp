@@ -160,5 +160,27 @@ TEST(RunLoop, ASubCallPromptTooLargeForTheSubModelTellsTheModelHowToSplit) {
   EXPECT_NE(feedback.find("split the text into pieces of at most"), std::string::npos) << feedback;
 }
 
+// deepseek-r1 on a server that leaves <think> in the content (constructed from Ollama's
+// source: tests/captures/constructed/): the FINAL guessed inside never runs, the block after
+// </think> does, and the history sent back holds the answer without the reasoning.
+TEST(RunLoop, AGuessInsideThinkNeverRunsAndTheReasoningNeverGoesBack) {
+  LoopFixture f(
+      json::array({{{"match", {{"call", 1}}},
+                    {"replay", "constructed/ollama/04-deepseek-r1-think-in-content-stream"}}}));
+  const auto result = f.run_quietly();
+  EXPECT_EQ(result.stop, StopReason::final_answer);
+  EXPECT_EQ(result.answer, "default"); // turn 2's plain FINAL, accepted: turn 1 read the document
+  std::vector<json> chats;
+  for (const auto& r : f.server.requests())
+    if (r["path"] == "/api/chat") chats.push_back(r["body"]);
+  ASSERT_EQ(chats.size(), 2U);
+  const auto& history = chats[1]["messages"];
+  ASSERT_EQ(history.size(), 4U);
+  EXPECT_EQ(history[2]["content"],
+            "Let me look at the document first.\n```lua\nprint(#context)\n```");
+  EXPECT_EQ(history[3]["content"].get<std::string>().rfind("Output:\n10000\n", 0), 0U);
+  EXPECT_EQ(chats[1].dump().find("GUESSED"), std::string::npos);
+}
+
 } // namespace
 } // namespace rlm::loop

@@ -1,9 +1,11 @@
 // Conformance with real servers: every reply recorded from a real llama.cpp server
-// (tests/captures/, see its README) is replayed byte for byte by the fake provider as the
-// answer to a chat request, and what rlm makes of it is asserted here. A capture added
-// without a case here fails EveryCaptureHasACase.
+// (tests/captures/, see its README), and the thinking-model replies constructed from the
+// servers' source (tests/captures/constructed/), is replayed byte for byte by the fake
+// provider as the answer to a chat request, and what rlm makes of it is asserted here. A capture
+// added without a case here fails EveryCaptureHasACase.
 #include "fake_provider.hpp"
 #include "rlm/http/curl_transport.hpp"
+#include "rlm/providers/ollama.hpp"
 #include "rlm/providers/openai.hpp"
 
 #include <gmock/gmock.h>
@@ -37,6 +39,8 @@ struct Case {
   bool truncated = false;
   const char* props = nullptr;    // a /props capture the server answers with, if any
   const char* tokenize = nullptr; // a /tokenize capture it answers with, if any
+  const char* reasoning = "";     // a part of the reasoning, apart from the answer
+  std::int64_t reasoning_tokens = 0;
 };
 
 void PrintTo(const Case& c, std::ostream* out) { *out << c.capture; }
@@ -66,6 +70,13 @@ Case with_props(Case c, const char* props, const char* tokenize = nullptr) {
   return c;
 }
 
+// A thinking model's reply: the answer `c` says, and this reasoning apart from it.
+Case thinking(Case c, const char* reasoning, std::int64_t reasoning_tokens) {
+  c.reasoning = reasoning;
+  c.reasoning_tokens = reasoning_tokens;
+  return c;
+}
+
 Case truncated(Case c) {
   c.truncated = true;
   return c;
@@ -78,10 +89,17 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-bool is_event_stream(const std::string& capture) {
-  return read_file(k_captures + "/" + capture + ".hdr").find("text/event-stream") !=
-         std::string::npos;
+bool header_says(const std::string& capture, const char* text) {
+  return read_file(k_captures + "/" + capture + ".hdr").find(text) != std::string::npos;
 }
+
+bool is_event_stream(const std::string& capture) {
+  return header_says(capture, "text/event-stream") || header_says(capture, "application/x-ndjson");
+}
+
+// Ollama's replies (NDJSON, or one object) are read by the Ollama client; the rest are
+// OpenAI-compatible.
+bool is_ollama(const std::string& capture) { return capture.starts_with("constructed/ollama/"); }
 
 // The chat request the capture was recorded with (its .req), or a short one.
 ChatRequest request_for(const std::string& capture) {
@@ -321,8 +339,58 @@ const std::vector<Case>& cases() {
       error(N "c8192-np4/02-v1-models", Kind::protocol, "not a chat completion", true),
       error(N "c8192-np4/03-tokenize-4100-prompt", Kind::protocol, "not a chat completion", true),
       error(N "shift-c512/01-props", Kind::protocol, "not a chat completion", true),
+      // Thinking models, constructed from the servers' source and docs (constructed/README.md):
+      // the reasoning is kept apart, its tokens counted (estimated by characters where the
+      // server does not split its count), and a reply that is all reasoning is a reply.
+      thinking(
+          answer("constructed/ollama/01-qwen3-thinking-stream", "print(#lines())", "stop", 412, 61),
+          "I should not guess", 46),
+      thinking(
+          answer("constructed/ollama/02-qwen3-thinking-cut-at-num-predict", "", "length", 412, 64),
+          "print it with code first.", 64),
+      thinking(answer("constructed/ollama/03-qwen3-thinking-nonstream", "print(#lines())", "stop",
+                      412, 61),
+               "I should not guess", 46),
+      // deepseek-r1 writing <think> into the content: the guess inside is reasoning only.
+      thinking(answer("constructed/ollama/04-deepseek-r1-think-in-content-stream",
+                      "Let me look at the document first.\n```lua\nprint(#context)\n```", "stop",
+                      398, 57),
+               "FINAL('GUESSED-IN-THINKING')", 35),
+      thinking(
+          answer("constructed/deepseek/01-thinking-stream", "print(#lines())", "stop", 1280, 71),
+          "Count them with code.", 52),
+      thinking(answer("constructed/deepseek/02-thinking-cut-at-max-tokens", "", "length", 1280, 16),
+               "the number of lines", 16),
+      thinking(
+          answer("constructed/deepseek/03-thinking-nonstream", "print(#lines())", "stop", 1280, 71),
+          "Okay, the user wants", 52),
+      thinking(answer("constructed/llama-server/01-reasoning-format-deepseek-nonstream",
+                      "print(#lines())", "stop", 35, 24),
+               "I need the count", 13),
+      thinking(answer("constructed/vllm/01-reasoning-stream", "print(#lines())", "stop", 35, 26),
+               "Count with code.", 9),
   };
   return all;
+}
+
+// The capture's request sent by the client that speaks its protocol.
+std::expected<ChatResponse, ProviderError> chat_with_client_for(const std::string& capture,
+                                                                const testing::FakeProvider& server,
+                                                                http::Transport& transport) {
+  config::ProviderConfig settings;
+  settings.model = "tiny";
+  settings.max_tokens = 64;
+  if (is_ollama(capture)) {
+    settings.type = config::ProviderType::ollama;
+    settings.base_url = server.base_url();
+    settings.context_length = 32768;
+    return OllamaProvider(settings, config::HttpSettings{}, transport).chat(request_for(capture));
+  }
+  settings.type = config::ProviderType::openai;
+  settings.base_url = server.base_url() + "/v1";
+  OpenAiProvider client(settings, config::HttpSettings{}, transport,
+                        [](std::string_view) { return std::optional<std::string>(); });
+  return client.chat(request_for(capture));
 }
 
 class Capture : public ::testing::TestWithParam<Case> {};
@@ -335,14 +403,7 @@ TEST_P(Capture, ReplayedAsAChatReplyGivesWhatRlmPromises) {
   // A tokenize capture is no chat reply: as one, it is read as what it is.
   testing::FakeProvider server(script);
   http::CurlTransport transport;
-  config::ProviderConfig settings;
-  settings.type = config::ProviderType::openai;
-  settings.base_url = server.base_url() + "/v1";
-  settings.model = "tiny";
-  settings.max_tokens = 64;
-  OpenAiProvider client(settings, config::HttpSettings{}, transport,
-                        [](std::string_view) { return std::optional<std::string>(); });
-  const auto reply = client.chat(request_for(c.capture));
+  const auto reply = chat_with_client_for(c.capture, server, transport);
   if (!c.answered) {
     ASSERT_FALSE(reply) << "answered: " << reply->text;
     EXPECT_EQ(reply.error().kind, c.kind) << reply.error().message;
@@ -361,6 +422,9 @@ TEST_P(Capture, ReplayedAsAChatReplyGivesWhatRlmPromises) {
     EXPECT_EQ(reply->usage.completion_tokens, c.completion_tokens);
   }
   EXPECT_EQ(reply->prompt_truncated, c.truncated);
+  EXPECT_EQ(reply->text.find("think>"), std::string::npos) << reply->text;
+  EXPECT_THAT(reply->thinking, HasSubstr(c.reasoning));
+  EXPECT_EQ(reply->usage.reasoning_tokens, c.reasoning_tokens);
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {

@@ -195,14 +195,41 @@ TEST(Ollama, AnOverflowPassedOnFromItsLlamaServerIsAContextOverflowWithTheInnerM
 }
 
 TEST(Ollama, AnEmptyAnswerCutAtMaxTokensIsAnErrorThatSaysToRaiseMaxTokens) {
-  // What a thinking model that spent every token thinking sends (the reader keeps the
-  // thinking apart: reply_reader_test.cpp).
+  // Nothing at all, not even reasoning (a reply that is all reasoning is an answer: the
+  // thinking-model captures in captures_test.cpp).
   OllamaFixture f(script({{{"text", ""}, {"finish_reason", "length"}}}));
   const auto answer = f.ollama.chat(ask("q"));
   ASSERT_FALSE(answer);
   EXPECT_EQ(answer.error().kind, Kind::empty_reply);
   EXPECT_THAT(answer.error().message, HasSubstr("stopped at max_tokens (512) before writing any "
                                                 "answer; raise max_tokens"));
+}
+
+TEST(Ollama, SendsThinkAndLeavesTheReasoningRoomInNumPredict) {
+  testing::FakeProvider server(script(json::array(), 32768));
+  http::CurlTransport transport;
+  auto thinking = settings(server.base_url());
+  thinking.think = config::Think::on;
+  OllamaProvider ollama(thinking, config::HttpSettings{}, transport);
+  ASSERT_TRUE(ollama.chat(ask("q")));
+  const auto body = server.requests().back()["body"];
+  EXPECT_EQ(body["think"], true);
+  EXPECT_EQ(body["options"]["num_predict"], 8192); // max_tokens is 512
+}
+
+TEST(Ollama, OnceAReplyHeldReasoningLaterCallsLeaveItRoomToo) {
+  OllamaFixture f(script(
+      {{{"match", {{"call", 1}}}, {"replay", "constructed/ollama/01-qwen3-thinking-stream"}}},
+      32768));
+  const auto first = f.ollama.chat(ask("q"));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->text, "```lua\nprint(#lines())\n```");
+  ASSERT_TRUE(f.ollama.chat(ask("q")));
+  const auto requests = f.server.requests();
+  ASSERT_EQ(requests.size(), 3U);                      // /api/show, then two chats
+  EXPECT_FALSE(requests[1]["body"].contains("think")); // unset: the server decides
+  EXPECT_EQ(requests[1]["body"]["options"]["num_predict"], 512);
+  EXPECT_EQ(requests[2]["body"]["options"]["num_predict"], 8192);
 }
 
 } // namespace

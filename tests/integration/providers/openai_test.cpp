@@ -83,6 +83,23 @@ TEST(OpenAi, AlwaysSendsMaxTokensAndTheKeyAsABearerToken) {
   EXPECT_EQ(request["authorization_matches"], true);
 }
 
+TEST(OpenAi, DeepSeekIsAskedToThinkAndItsReasoningIsKeptApartWithRoomToThink) {
+  testing::FakeProvider server(script({{{"replay", "constructed/deepseek/01-thinking-stream"}}}));
+  http::CurlTransport transport;
+  auto thinking = settings(server.base_url());
+  thinking.think = config::Think::high;
+  OpenAiProvider client(thinking, config::HttpSettings{}, transport, env_with_key());
+  const auto answer = client.chat(ask());
+  ASSERT_TRUE(answer) << answer.error().message;
+  EXPECT_EQ(answer->text, "```lua\nprint(#lines())\n```");
+  EXPECT_EQ(answer->thinking, "Okay, the user wants the number of lines. Count them with code.");
+  EXPECT_EQ(answer->usage.reasoning_tokens, 52);
+  const auto body = server.requests().back()["body"];
+  EXPECT_EQ(body["thinking"], json({{"type", "enabled"}}));
+  EXPECT_EQ(body["reasoning_effort"], "high");
+  EXPECT_EQ(body["max_tokens"], 8192); // max_tokens is 256
+}
+
 TEST(OpenAi, KeepAliveCommentsAndBlankLinesAreSkipped) {
   OpenAiFixture f(script({{{"fault", "keepalive"}, {"text", "after the wait"}}}));
   const auto streamed = f.client.chat(ask());

@@ -242,6 +242,25 @@ TEST(ConfigErrors, BooleanAsString) {
   EXPECT_EQ(d.message, "expected true or false, found a string");
 }
 
+TEST(ConfigLoad, ThinkIsABooleanOrALevelAndUnsetByDefault) {
+  EXPECT_FALSE(parse(k_root_provider).config.providers[0].think);
+  EXPECT_EQ(parse(k_root_provider + "think = false\n").config.providers[0].think, Think::off);
+  EXPECT_EQ(parse(k_root_provider + "think = true\n").config.providers[0].think, Think::on);
+  EXPECT_EQ(parse(k_root_provider + "think = \"high\"\n").config.providers[0].think, Think::high);
+}
+
+TEST(ConfigErrors, ThinkWithAQuotedBooleanOrAnUnknownLevel) {
+  const auto quoted = only_diagnostic(parse(k_root_provider + "think = \"false\"\n"));
+  EXPECT_EQ(quoted.key, "providers[0].think");
+  EXPECT_EQ(quoted.hint, "remove the quotes: think = false");
+  const auto level = only_diagnostic(parse(k_root_provider + "think = \"hihg\"\n"));
+  EXPECT_EQ(level.message, "\"hihg\" is not allowed");
+  EXPECT_THAT(level.hint, HasSubstr("did you mean \"high\"?"));
+  EXPECT_THAT(level.hint, HasSubstr("or true or false"));
+  const auto number = only_diagnostic(parse(k_root_provider + "think = 1\n"));
+  EXPECT_EQ(number.message, "expected true, false or a level, found an integer");
+}
+
 TEST(ConfigErrors, SectionThatIsNotATable) {
   const auto d = only_diagnostic(parse("sandbox = 5\n"));
   EXPECT_EQ(d.key, "sandbox");

@@ -27,6 +27,7 @@ provider_type = "deepseek"
 model = "deepseek-flash"
 role = "root"
 price_input_per_mtok = 0.27
+think = "high"
 [[providers]]
 provider_type = "ollama"
 base_url = "http://gpu1:11434"
@@ -34,6 +35,7 @@ model = "qwen2.5-coder:14b"
 role = "sub"
 weight = 3
 context_length = 32768
+think = false
 [bench]
 methods = ["vanilla"]
 )";
@@ -57,6 +59,7 @@ TEST(ConfigRender, OutputLoadsBackToTheSameConfiguration) {
     EXPECT_EQ(b.providers[i].role, a.providers[i].role);
     EXPECT_EQ(b.providers[i].weight, a.providers[i].weight);
     EXPECT_EQ(b.providers[i].context_length, a.providers[i].context_length);
+    EXPECT_EQ(b.providers[i].think, a.providers[i].think);
     EXPECT_EQ(b.providers[i].price_input_per_mtok, a.providers[i].price_input_per_mtok);
   }
 }

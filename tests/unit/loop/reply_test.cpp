@@ -51,6 +51,32 @@ TEST(Reply, FinalInsideProseOrCodeIsNotATextAnswer) {
   EXPECT_FALSE(parse_reply("FINAL(unclosed").final_text);
 }
 
+// What a thinking model wrote in one real run: a guess drafted inside <think>, the real
+// block after </think>. Only the real one may run.
+const std::string k_guess_then_code =
+    "<think>\nThe answer is probably in the title. Something like:\n```lua\n"
+    "FINAL('GUESSED-IN-THINKING')\n```\nBut I should look first.\n</think>\n\n"
+    "Let me look.\n```lua\nprint(context:sub(1, 200))\n```\n";
+
+TEST(Reply, CodeInsideThinkingIsNeverRunOnlyTheBlockAfterIt) {
+  const auto r = parse_reply(k_guess_then_code);
+  ASSERT_EQ(r.code.size(), 1U);
+  EXPECT_EQ(r.code[0], "print(context:sub(1, 200))\n");
+  EXPECT_FALSE(r.final_text);
+}
+
+TEST(Reply, AFinalLineInsideThinkingIsNotAnAnswer) {
+  EXPECT_FALSE(parse_reply("<think>\nFINAL(42)\n</think>\nI need to check.").final_text);
+  EXPECT_EQ(parse_reply("<think>\nFINAL(41)\n</think>\nFINAL(42)").final_text, "42");
+}
+
+TEST(Reply, AReplyCutWhileThinkingHasNothingToRun) {
+  // The think block never closed: an open fence in it is reasoning, not a cut-off cell.
+  const auto r = parse_reply("<think>\nI could run\n```lua\nprint(#context)");
+  EXPECT_TRUE(r.code.empty());
+  EXPECT_FALSE(r.final_text);
+}
+
 TEST(Reply, PythonIsRecognisedForAHint) {
   EXPECT_TRUE(wrong_language_hint("import re\nprint(len(context))"));
   EXPECT_TRUE(wrong_language_hint("for i in range(10):\n  pass"));

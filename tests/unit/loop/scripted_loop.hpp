@@ -20,6 +20,8 @@ struct Scripted {
   std::int64_t max_tokens = 4096;
   std::optional<providers::ProviderError> error = std::nullopt;
   std::function<void()> before = nullptr; // runs when this reply is taken (e.g. Ctrl-C)
+  std::string thinking = {};              // reasoning the server sent apart from the text
+  providers::Usage usage = {100, 0, 10};
 };
 
 class ScriptedProvider final : public providers::Provider {
@@ -50,7 +52,8 @@ public:
     response.text = next.text;
     response.finish_reason = next.finish_reason;
     response.max_tokens = next.max_tokens;
-    response.usage = {100, 0, 10};
+    response.thinking = next.thinking;
+    response.usage = next.usage;
     return response;
   }
   const config::ProviderConfig& settings() const override { return m_settings; }

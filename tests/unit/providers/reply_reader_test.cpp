@@ -127,6 +127,17 @@ TEST(SseReader, DeepSeekReasoningIsKeptApartFromTheAnswer) {
   EXPECT_EQ(state.answer.usage.cached_tokens, 8);
 }
 
+TEST(SseReader, ReasoningTokensAreReadFromTheCompletionDetails) {
+  // DeepSeek's thinking mode (and OpenAI's, vLLM's) count reasoning within completion_tokens.
+  const auto state = whole<OpenAiReplyReader>(
+      "{\"choices\":[{\"message\":{\"content\":\"4\",\"reasoning_content\":\"2+2\"},"
+      "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":"
+      "25,\"completion_tokens_details\":{\"reasoning_tokens\":21}}}");
+  EXPECT_EQ(state.answer.thinking, "2+2");
+  EXPECT_EQ(state.answer.usage.completion_tokens, 25);
+  EXPECT_EQ(state.answer.usage.reasoning_tokens, 21);
+}
+
 TEST(SseReader, ANullErrorFieldIsNoErrorAndNothingAfterDoneCounts) {
   // Serializers that write every field send "error": null on good replies.
   const auto state = stream<OpenAiReplyReader>(
