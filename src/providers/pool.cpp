@@ -213,7 +213,8 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
     const auto& name = m_members[index].provider->settings().name;
     if (outcome) {
       m_ledger.record_answer(index, role, *outcome);
-      return PoolAnswer{std::move(*outcome), name, attempts};
+      const auto cost = cost_of(outcome->usage, m_members[index].provider->settings());
+      return PoolAnswer{std::move(*outcome), name, attempts, cost};
     }
     m_ledger.record_failure(index, role);
     auto& error = outcome.error();
