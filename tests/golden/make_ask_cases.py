@@ -158,7 +158,8 @@ case("Python in an unlabelled block: the syntax error comes back with a hint",
      fake_requests_contain=["hint: this looks like Python; the REPL runs Lua 5.4"])
 
 case("the same code twice gets a nudge",
-     script(root("Question:", lua('print(context_lines)')), root("turn 1 of", lua('print(context_lines)'), times=1),
+     script(root("Question:", lua('print(context_lines, #context)')),
+            root("turn 1 of", lua('print(context_lines, #context)'), times=1),
             root("ran exactly this code before", lua('FINAL(context_lines)'))),
      ["ask", "-c", "doc.txt", "How many lines?"], stdout="60\n",
      fake_requests_contain=["You ran exactly this code before"])
@@ -233,7 +234,7 @@ case("max_seconds cancels a root model that hangs and still asks for the best an
 
 case("max_sub_calls is enforced and the model is told how many remain",
      script(root("Question:", lua('local a = llm_query_batched({"1", "2", "3", "4", "5"})\n'
-                                  'for i, x in ipairs(a) do print(i, x) end')),
+                                  'for i, x in ipairs(a) do print(i, x) end\nprint(#context)')),
             root("turn 1 of", lua('FINAL("done")'))),
      ["ask", "-c", "doc.txt", "--max-sub-calls", "3", "Go"], stdout="done\n",
      fake_requests={"/v1/chat/completions": 3},
