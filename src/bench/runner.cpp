@@ -133,7 +133,8 @@ void set_status(TaskRecord& r, const loop::RunResult& result, const TaskTally& t
     r.score = 0;
     r.error = "the server read far fewer prompt tokens than were sent (silent truncation)";
   } else if (result.stop != loop::StopReason::final_answer &&
-             result.stop != loop::StopReason::max_iterations) {
+             result.stop != loop::StopReason::max_iterations &&
+             !(loop::is_budget(result.stop) && result.answer)) {
     r.status = Status::error;
     r.error = result.message;
   }

@@ -96,7 +96,10 @@ nlohmann::json header(const config::Config& cfg, const document::DocumentSet& do
             {"max_sub_calls", cfg.max_sub_calls},
             {"max_depth", cfg.max_depth},
             {"bypass_enabled", cfg.bypass_enabled},
-            {"bypass_threshold", cfg.bypass_threshold}}}};
+            {"bypass_threshold", cfg.bypass_threshold},
+            {"max_cost", cfg.max_cost ? nlohmann::json(*cfg.max_cost) : nlohmann::json()},
+            {"max_seconds", cfg.max_seconds ? nlohmann::json(*cfg.max_seconds) : nlohmann::json()},
+            {"max_tokens", cfg.max_tokens ? nlohmann::json(*cfg.max_tokens) : nlohmann::json()}}}};
 }
 
 // Forwards each event to several observers.
@@ -135,7 +138,8 @@ std::string usage_line(const char* role, const providers::Tally& t) {
 // or failed; calls cut off by Ctrl-C are not counted).
 std::string summary_line(const loop::RunResult& result) {
   const bool answered = result.stop == loop::StopReason::final_answer ||
-                        result.stop == loop::StopReason::max_iterations;
+                        result.stop == loop::StopReason::max_iterations ||
+                        (loop::is_budget(result.stop) && result.answer);
   if (result.mode == loop::RunMode::bypass) {
     if (!answered)
       return fmt::format("stopped after {:.1f} s: the direct call got no answer", result.seconds);
@@ -155,7 +159,10 @@ ExitCode exit_code_for(loop::StopReason stop) {
   switch (stop) {
   case loop::StopReason::final_answer:
   case loop::StopReason::max_iterations: return ExitCode::success;
-  case loop::StopReason::errors: return ExitCode::limit;
+  case loop::StopReason::errors:
+  case loop::StopReason::max_cost: // a budget ran out: the answer is printed, with a warning
+  case loop::StopReason::max_seconds:
+  case loop::StopReason::max_tokens: return ExitCode::limit;
   case loop::StopReason::provider: return ExitCode::provider;
   case loop::StopReason::cancelled: return ExitCode::interrupted;
   case loop::StopReason::failure: return ExitCode::failure;
@@ -204,6 +211,9 @@ void print_ending(const loop::RunResult& result, bool quiet) {
   switch (result.stop) {
   case loop::StopReason::final_answer: break;
   case loop::StopReason::max_iterations:
+  case loop::StopReason::max_cost:
+  case loop::StopReason::max_seconds:
+  case loop::StopReason::max_tokens:
     if (!quiet) write_stderr_line("warning", result.message);
     break;
   case loop::StopReason::cancelled:

@@ -6,6 +6,7 @@
 #include "rlm/providers/factory.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <vector>
@@ -27,12 +28,27 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
       .add_option("--max-depth", o.max_depth,
                   "1: sub-calls are plain model calls; 2+: large ones run as nested RLMs")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{8}));
+  command
+      .add_option("--max-cost", o.max_cost,
+                  "Stop the run at this cost (the price keys' currency), then ask for its answer")
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--max-seconds", o.max_seconds,
+                  "Stop the run after this many seconds, then ask for its answer")
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--max-tokens", o.max_tokens,
+                  "Stop the run at this many tokens in all calls, then ask for its answer")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
 }
 
 void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   if (o.max_iterations) cfg.max_iterations = *o.max_iterations;
   if (o.max_sub_calls) cfg.max_sub_calls = *o.max_sub_calls;
   if (o.max_depth) cfg.max_depth = *o.max_depth;
+  if (o.max_cost) cfg.max_cost = o.max_cost;
+  if (o.max_seconds) cfg.max_seconds = o.max_seconds;
+  if (o.max_tokens) cfg.max_tokens = o.max_tokens;
   bool has_sub = false;
   for (auto& p : cfg.providers) {
     if (p.role == config::Role::root && !o.root_model.empty()) p.model = o.root_model;
@@ -54,6 +70,33 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   }
 }
 
+namespace {
+
+bool priced(const config::ProviderConfig& p) {
+  return p.price_input_per_mtok && p.price_output_per_mtok;
+}
+
+// max_cost counts the providers with prices: none is an error; the others are named.
+void check_prices(const config::Config& cfg) {
+  std::vector<std::string> unpriced;
+  for (const auto& p : cfg.providers) {
+    if (!priced(p)) unpriced.push_back(p.name);
+  }
+  if (unpriced.size() == cfg.providers.size()) {
+    throw Fatal(
+        ExitCode::usage, "max_cost is set, but no provider has prices to count it with",
+        "give the providers price_input_per_mtok and price_output_per_mtok (docs/config.md), "
+        "or use max_tokens instead");
+  }
+  if (!unpriced.empty()) {
+    spdlog::info("max_cost counts only providers with prices; {} have none, and their calls "
+                 "count as free",
+                 fmt::join(unpriced, ", "));
+  }
+}
+
+} // namespace
+
 loop::RunSettings run_settings(const config::Config& cfg) {
   loop::RunSettings settings;
   settings.max_iterations = cfg.max_iterations;
@@ -63,6 +106,8 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.bypass_threshold = cfg.bypass_threshold;
   settings.prompt_style = cfg.prompt_style;
   settings.limits = sandbox_limits(cfg.sandbox);
+  settings.budgets = {cfg.max_cost, cfg.max_seconds, cfg.max_tokens};
+  if (cfg.max_cost) check_prices(cfg);
   return settings;
 }
 

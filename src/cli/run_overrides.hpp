@@ -23,16 +23,21 @@ struct RunOverrides {
   std::optional<std::int64_t> max_iterations;
   std::optional<std::int64_t> max_sub_calls;
   std::optional<std::int64_t> max_depth;
+  std::optional<double> max_cost;
+  std::optional<double> max_seconds;
+  std::optional<std::int64_t> max_tokens;
 };
 
-// Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth.
+// Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth, and
+// the budgets --max-cost, --max-seconds, --max-tokens.
 void add_run_override_options(CLI::App& command, RunOverrides& overrides);
 
 // Applies them. --sub-model with no sub provider adds one on the first root provider's
 // server.
 void apply_run_overrides(config::Config& cfg, const RunOverrides& overrides);
 
-// The loop's settings from the config.
+// The loop's settings from the config. Throws Fatal (usage) for a max_cost that no provider
+// has prices to count.
 loop::RunSettings run_settings(const config::Config& cfg);
 
 // The pool of a run; throws Fatal (usage) when no provider has the root role.

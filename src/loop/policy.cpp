@@ -83,8 +83,9 @@ std::string feedback_message(std::string_view output, bool ran_code,
                              ? std::string(ran_code ? "(the code printed nothing)\n" : "")
                              : "Output:\n" + cut_output(std::string(output), max_output_bytes);
   for (const auto& note : notes) feedback += "\n" + note + "\n";
-  feedback += fmt::format("\n[turn {} of {} done; sub-calls left: {} of {}]", counts.turn,
-                          counts.max_turns, counts.sub_calls_left, counts.sub_calls_limit);
+  feedback += fmt::format("\n[turn {} of {} done; sub-calls left: {} of {}{}{}]", counts.turn,
+                          counts.max_turns, counts.sub_calls_left, counts.sub_calls_limit,
+                          counts.budgets_left.empty() ? "" : "; ", counts.budgets_left);
   return feedback;
 }
 

@@ -20,6 +20,7 @@ struct TurnCounts {
   std::int64_t max_turns = 0;
   std::int64_t sub_calls_left = 0;
   std::int64_t sub_calls_limit = 0;
+  std::string budgets_left; // the user's budgets (budgets.hpp), "" when none is set
 };
 
 // A reply that stopped at the completion limit.

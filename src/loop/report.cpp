@@ -69,6 +69,22 @@ json to_json(const IterationRecord& r) {
   return out;
 }
 
+namespace {
+
+// The budgets the user set: {"max_tokens": {"limit": 50000, "used": 51230}, ...}.
+json budgets_json(const std::vector<BudgetUse>& uses) {
+  json out = json::object();
+  for (const auto& use : uses) {
+    const auto value = [&](double x) { // tokens are whole numbers
+      return use.budget == StopReason::max_tokens ? json(static_cast<std::int64_t>(x)) : json(x);
+    };
+    out[to_string(use.budget)] = {{"limit", value(use.limit)}, {"used", value(use.used)}};
+  }
+  return out;
+}
+
+} // namespace
+
 json to_json(const RunResult& result, const providers::UsageReport& usage) {
   json providers = json::array();
   for (const auto& p : usage.providers) {
@@ -86,6 +102,7 @@ json to_json(const RunResult& result, const providers::UsageReport& usage) {
           {"sub_call_errors", result.sub_call_errors},
           {"answer_cut_short", result.answer_cut_short},
           {"answer_finish_reason", result.answer_finish_reason},
+          {"budgets", budgets_json(result.budgets)},
           {"seconds", result.seconds},
           {"usage",
            {{"root", to_json(usage.root)},

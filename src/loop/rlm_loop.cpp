@@ -1,6 +1,6 @@
 // The RLM loop, as a small state machine:
 //
-//   start ──▶ turn ──▶ turn ──▶ … ──▶ (turns run out) final call
+//   start ──▶ turn ──▶ turn ──▶ … ──▶ (turns or a budget run out) final call
 //              │
 //              ├─ ask:       the root model's next reply (a failure ends the run)
 //              ├─ carry out: its Lua cells run in the REPL, or its plain FINAL is taken
@@ -8,9 +8,14 @@
 //                            repeat, too many failed turns in a row), accept the answer, turn
 //                            an unexamined answer back once, or go on with feedback
 //
+// A budget the user set (max_cost, max_seconds, max_tokens) is checked before each turn and
+// after each turn's cells; once one has run out, the top-level run makes the final call and
+// a nested run ends at once (its sub-call fails, and the run above it ends the same way).
+//
 // The policies are the small functions of policy.cpp; this file says when each applies. A
 // turn is reported to the observer once (close_turn), and every way out of a run goes
 // through finish(), which fills in what all results share.
+#include "budgets.hpp"
 #include "hints.hpp"
 #include "policy.hpp"
 #include "reasoning.hpp"
@@ -110,7 +115,12 @@ private:
   std::optional<Ending> sub_calls_stopped() const;
   void send_feedback(Turn& turn);
   void close_turn(Turn& turn);
-  RunResult final_call(int number);
+  RunResult end(Ending ending);
+  RunResult final_call(StopReason why);
+  RunResult final_reply(const std::expected<providers::PoolAnswer, providers::ProviderError>& reply,
+                        StopReason why, Clock::time_point started);
+  std::optional<Ending> budget_spent(bool answered = true) const;
+  Ending stopped_by_flag() const;
   Ending cancelled() const;
   RunResult finish(Ending ending);
 
@@ -141,9 +151,18 @@ RunResult Loop::run() {
   const int max_turns =
       static_cast<int>(std::min<std::int64_t>(m_settings.max_iterations, 1 << 20));
   for (int number = 1; number <= max_turns; ++number) {
-    if (auto ending = take_turn(number)) return finish(std::move(*ending));
+    if (auto ending = take_turn(number)) return end(std::move(*ending));
   }
-  return final_call(max_turns + 1);
+  return final_call(StopReason::max_iterations);
+}
+
+// A budget that ran out ends the top-level run with the final call; every other ending, and
+// a nested run's, is the run's end.
+RunResult Loop::end(Ending ending) {
+  if (!is_budget(ending.stop)) return finish(std::move(ending));
+  if (m_scope.depth == 0) return final_call(ending.stop);
+  ending.message = budget_refusal(ending.stop); // what the sub-call it answers fails with
+  return finish(std::move(ending));
 }
 
 PromptNumbers Loop::prompt_numbers() const {
@@ -158,6 +177,7 @@ PromptNumbers Loop::prompt_numbers() const {
 // One turn: ask, carry out, decide; then the feedback (when the run goes on) and the record.
 std::optional<Ending> Loop::take_turn(int number) {
   if (m_scope.cancelled()) return cancelled();
+  if (auto spent = budget_spent()) return spent;
   Turn turn;
   turn.record.number = number;
   turn.record.depth = m_scope.depth;
@@ -165,7 +185,8 @@ std::optional<Ending> Loop::take_turn(int number) {
   const auto reply = m_scope.ask_root(m_state.messages);
   // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
   // which the user chose, hands that guess on, saying so).
-  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled) return cancelled();
+  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
+    return stopped_by_flag();
   if (!reply) return root_failed(reply.error());
   m_result.iterations = number; // a turn counts once its reply is in
   take_reply(turn.record, *reply);
@@ -180,7 +201,8 @@ std::optional<Ending> Loop::take_turn(int number) {
     carry_out(parse_reply(reply->response.text), turn);
   }
   auto ending = decide(turn);
-  if (!ending) send_feedback(turn);
+  // A budget's final call comes after this turn's output, so the model reads what it found.
+  if (!ending || is_budget(ending->stop)) send_feedback(turn);
   close_turn(turn);
   return ending;
 }
@@ -254,11 +276,12 @@ std::optional<Ending> Loop::decide(Turn& turn) {
     return Ending{
         .stop = StopReason::failure, .message = turn.repl_gone->message, .error = turn.repl_gone};
   }
-  if (turn.interrupted) return cancelled();
+  if (turn.interrupted) return stopped_by_flag();
   if (auto stop = sub_calls_stopped()) return stop;
   if (turn.answer) {
     if (auto accepted = judge(turn)) return accepted;
   }
+  if (auto spent = budget_spent()) return spent;
   m_state.failed_streak = next_failed_streak(m_state.failed_streak, turn.any_ok, turn.any_failed);
   if (streak_ends_run(m_state.failed_streak, m_settings.max_consecutive_errors))
     return Ending{.stop = StopReason::errors,
@@ -287,9 +310,10 @@ std::optional<Ending> Loop::sub_calls_stopped() const {
 
 void Loop::send_feedback(Turn& turn) {
   const auto& budget = m_scope.budget;
-  turn.record.feedback = feedback_message(
-      turn.output, turn.ran_code, turn.record.notes, m_settings.max_feedback_bytes,
-      {turn.record.number, m_settings.max_iterations, budget.left(), budget.limit});
+  turn.record.feedback =
+      feedback_message(turn.output, turn.ran_code, turn.record.notes, m_settings.max_feedback_bytes,
+                       {turn.record.number, m_settings.max_iterations, budget.left(), budget.limit,
+                        budgets_left(budget.spending)});
   m_state.messages.push_back({"user", turn.record.feedback});
 }
 
@@ -299,28 +323,59 @@ void Loop::close_turn(Turn& turn) {
   m_observer.on_iteration(turn.record);
 }
 
-// Out of turns: one last call asks for the best answer from what was found.
-RunResult Loop::final_call(int number) {
-  m_state.messages.push_back({"user", m_scope.context.prompts.final});
-  m_observer.on_model_call(number, m_scope.depth);
-  Turn turn;
-  turn.record.number = number;
-  turn.record.depth = m_scope.depth;
-  const auto reply = m_scope.ask_root(m_state.messages);
-  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
+// Out of turns, or a budget ran out: one last call asks for the best answer from what was
+// found. With max_seconds set it may run a little past it (final_call_grace).
+RunResult Loop::final_call(StopReason why) {
+  const auto prompt = is_budget(why) ? budget_final_prompt(why) : m_scope.context.prompts.final;
+  m_state.messages.push_back({"user", prompt});
+  m_observer.on_model_call(m_result.iterations + 1, m_scope.depth);
+  const auto started = Clock::now();
+  const auto& spending = m_scope.budget.spending;
+  const CancelAt cancel(m_scope.interrupt,
+                        spending.final_call_deadline(m_settings.final_call_seconds));
+  return final_reply(m_scope.ask_root(m_state.messages, cancel.flag()), why, started);
+}
+
+RunResult
+Loop::final_reply(const std::expected<providers::PoolAnswer, providers::ProviderError>& reply,
+                  StopReason why, Clock::time_point started) {
+  if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled) {
+    if (auto spent = budget_spent(false); spent && !m_scope.cancelled()) return finish(*spent);
     return finish(cancelled());
+  }
   if (!reply) return finish(root_failed(reply.error()));
+  Turn turn;
+  turn.started = started;
+  turn.record.number = m_result.iterations + 1;
+  turn.record.depth = m_scope.depth;
   take_reply(turn.record, *reply);
-  turn.record.notes.push_back("final answer requested: max_iterations reached");
+  turn.record.notes.push_back(final_call_note(why, m_scope.budget.spending));
   turn.record.seconds = since(turn.started);
   m_observer.on_iteration(turn.record);
   const auto& text = reply->response.text;
   const auto parsed = parse_reply(text);
   m_result.answer_cut_short = reply->response.cut_short();
   m_result.answer_finish_reason = reply->response.finish_reason;
-  return finish({.stop = StopReason::max_iterations,
-                 .message = max_iterations_message(m_settings.max_iterations),
+  return finish({.stop = why,
+                 .message = is_budget(why) ? budget_message(why, m_scope.budget.spending)
+                                           : max_iterations_message(m_settings.max_iterations),
                  .answer = parsed.final_text ? *parsed.final_text : strip_fences(text)});
+}
+
+// The budget that ran out, as the run's ending; nothing while every budget has some left.
+std::optional<Ending> Loop::budget_spent(bool answered) const {
+  const auto& spending = m_scope.budget.spending;
+  const auto spent = spending.spent();
+  if (!spent) return std::nullopt;
+  return Ending{.stop = *spent, .message = budget_message(*spent, spending, answered)};
+}
+
+// A call or cell stopped by the cancel flag: Ctrl-C, or max_seconds running out.
+Ending Loop::stopped_by_flag() const {
+  if (!m_scope.cancelled()) {
+    if (auto spent = budget_spent()) return std::move(*spent);
+  }
+  return cancelled();
 }
 
 // Ctrl-C hands on the answer that was turned back, if there was one, saying so.

@@ -48,6 +48,11 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
     result.stop = cancelled ? StopReason::cancelled : StopReason::provider;
     result.message = cancelled ? "interrupted" : reply.error().message;
     if (!cancelled) result.provider_error = reply.error().kind;
+    const auto spent = scope.budget.spending.spent();
+    if (cancelled && !scope.cancelled() && spent) { // max_seconds ran out during the call
+      result.stop = *spent;
+      result.message = budget_message(*spent, scope.budget.spending, false);
+    }
     return result;
   }
   IterationRecord record;
@@ -82,14 +87,17 @@ bool is_small(const document::DocumentSet& documents, const RunSettings& setting
 } // namespace
 
 std::expected<providers::PoolAnswer, providers::ProviderError>
-RunScope::ask_root(const std::vector<providers::Message>& messages) const {
+RunScope::ask_root(const std::vector<providers::Message>& messages,
+                   const std::atomic<bool>* cancel) const {
   providers::ChatRequest request;
   request.messages = messages;
-  request.cancel = context.cancel;
-  return context.pool.chat(root_role, request);
+  request.cancel = cancel != nullptr ? cancel : context.cancel;
+  auto reply = context.pool.chat(root_role, request);
+  if (reply) budget.spending.charge(reply->response.usage, reply->cost);
+  return reply;
 }
 
-bool RunScope::cancelled() const { return context.cancel != nullptr && context.cancel->load(); }
+bool RunScope::cancelled() const { return interrupt != nullptr && interrupt->load(); }
 
 std::uint64_t total_chars(const document::DocumentSet& documents) {
   std::uint64_t chars = 0;
@@ -105,7 +113,8 @@ NestedRun nested_runs(const RunScope& scope) {
     document::DocumentSet sub_documents;
     if (const auto added = sub_documents.add_text("sub-call prompt", prompt); !added)
       return std::unexpected(added.error().message);
-    const RunScope inner{scope.context, scope.budget, scope.depth + 1, config::Role::sub};
+    const RunScope inner{scope.context, scope.budget, scope.depth + 1, config::Role::sub,
+                         scope.interrupt};
     const auto result = run_loop(inner, sub_documents, scope.context.prompts.nested);
     if (result.answer) return *result.answer;
     // Its root is the sub role: a sub model that is missing (or a key) stops every run.
@@ -122,6 +131,9 @@ const char* to_string(StopReason reason) {
   switch (reason) {
   case StopReason::final_answer: return "final";
   case StopReason::max_iterations: return "max_iterations";
+  case StopReason::max_cost: return "max_cost";
+  case StopReason::max_seconds: return "max_seconds";
+  case StopReason::max_tokens: return "max_tokens";
   case StopReason::errors: return "errors";
   case StopReason::provider: return "provider";
   case StopReason::cancelled: return "cancelled";
@@ -130,13 +142,25 @@ const char* to_string(StopReason reason) {
   return "?";
 }
 
+bool is_budget(StopReason reason) {
+  return reason == StopReason::max_cost || reason == StopReason::max_seconds ||
+         reason == StopReason::max_tokens;
+}
+
+// The whole run's calls and cells are cancelled by Ctrl-C, and when max_seconds runs out.
 RunResult run(const document::DocumentSet& documents, const std::string& query,
               const RunContext& context) {
   SubCallState budget;
   budget.limit = context.settings.max_sub_calls;
-  const RunScope scope{context, budget, 0, config::Role::root};
-  if (is_small(documents, context.settings)) return bypass(scope, documents, query);
-  return run_loop(scope, documents, query);
+  budget.spending.limits = context.settings.budgets;
+  const CancelAt cancel(context.cancel, budget.spending.deadline());
+  auto bounded = context;
+  bounded.cancel = cancel.flag();
+  const RunScope scope{bounded, budget, 0, config::Role::root, context.cancel};
+  auto result = is_small(documents, context.settings) ? bypass(scope, documents, query)
+                                                      : run_loop(scope, documents, query);
+  result.budgets = budget.spending.uses();
+  return result;
 }
 
 } // namespace rlm::loop

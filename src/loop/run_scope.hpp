@@ -1,6 +1,8 @@
 // One run, the top level or one nested in a sub-call, and what it shares with the runs it
-// starts: the context (pool, prompts, settings, observer, Ctrl-C), the sub-call budget and
-// its failures, and how deep it is.
+// starts: the context (pool, prompts, settings, observer, the cancel flag), the sub-call
+// budget and its failures, what the runs spent against the user's budgets, and how deep it
+// is. The context's cancel flag is set by Ctrl-C and, when max_seconds is set, when it runs
+// out; `interrupt` is Ctrl-C's alone.
 #pragma once
 
 #include "sub_calls.hpp"
@@ -13,11 +15,15 @@ struct RunScope {
   const RunContext& context;
   SubCallState& budget;
   int depth = 0;
-  config::Role root_role = config::Role::root; // nested runs' root is the sub role
+  config::Role root_role = config::Role::root;  // nested runs' root is the sub role
+  const std::atomic<bool>* interrupt = nullptr; // Ctrl-C
 
+  // The root model's reply, its tokens and cost charged to the budgets. `cancel`: the flag
+  // that stops the call (default: the context's).
   std::expected<providers::PoolAnswer, providers::ProviderError>
-  ask_root(const std::vector<providers::Message>& messages) const;
-  bool cancelled() const;
+  ask_root(const std::vector<providers::Message>& messages,
+           const std::atomic<bool>* cancel = nullptr) const;
+  bool cancelled() const; // by Ctrl-C
 };
 
 // Runs nested in sub-calls of `scope`, when max_depth allows (else empty).

@@ -64,6 +64,7 @@ SubCallHost::SubCallHost(providers::Pool& pool, SubCallState& state, const RunSe
 
 std::optional<std::string> SubCallHost::stop_reason() const {
   if (const auto error = m_state.stopping()) return "stopped: " + error->message;
+  if (const auto budget = m_state.spending.spent()) return "stopped: " + budget_refusal(*budget);
   return std::nullopt;
 }
 
@@ -75,6 +76,10 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     // The run is ending: no call would succeed, so none is sent, and none is counted.
     record.sent = false;
     return std::unexpected(stopping->message);
+  }
+  if (const auto budget = m_state.spending.spent()) {
+    record.sent = false; // a budget ran out: new calls are refused, calls in flight finish
+    return std::unexpected(budget_refusal(*budget));
   }
   if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
     record.nested = true;
@@ -88,6 +93,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     request.cancel = m_cancel;
     auto reply = m_pool.chat(config::Role::sub, request);
     if (reply) {
+      m_state.spending.charge(reply->response.usage, reply->cost);
       record.provider = reply->provider;
       record.usage = reply->response.usage;
       record.prompt_truncated = reply->response.prompt_truncated;

@@ -8,6 +8,8 @@
 // failures (after the pool's retries) go back to the model as the call's error.
 #pragma once
 
+#include "budgets.hpp"
+
 #include "rlm/loop/run.hpp"
 #include "rlm/lua/host.hpp"
 
@@ -18,8 +20,10 @@
 namespace rlm::loop {
 
 // The sub-calls of a run and of every run nested in it: the budget, how they ended, and the
-// failure that stops them all.
+// failure that stops them all; and what all their model calls spent against the budgets the
+// user set.
 struct SubCallState {
+  Spending spending;
   std::int64_t limit = 0;
   std::atomic<std::int64_t> used{0};     // granted from the budget
   std::atomic<std::int64_t> answered{0}; // answered by a model (or a nested run)

@@ -239,7 +239,8 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
     if (outcome) {
       separate_reasoning(*outcome); // whatever the provider: the answer goes on without it
       m_ledger.record_answer(index, role, *outcome);
-      return PoolAnswer{std::move(*outcome), name, attempts};
+      const auto cost = cost_of(outcome->usage, m_members[index].provider->settings());
+      return PoolAnswer{std::move(*outcome), name, attempts, cost};
     }
     m_ledger.record_failure(index, role);
     auto& error = outcome.error();

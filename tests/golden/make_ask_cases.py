@@ -158,7 +158,8 @@ case("Python in an unlabelled block: the syntax error comes back with a hint",
      fake_requests_contain=["hint: this looks like Python; the REPL runs Lua 5.4"])
 
 case("the same code twice gets a nudge",
-     script(root("Question:", lua('print(context_lines)')), root("turn 1 of", lua('print(context_lines)'), times=1),
+     script(root("Question:", lua('print(context_lines, #context)')),
+            root("turn 1 of", lua('print(context_lines, #context)'), times=1),
             root("ran exactly this code before", lua('FINAL(context_lines)'))),
      ["ask", "-c", "doc.txt", "How many lines?"], stdout="60\n",
      fake_requests_contain=["You ran exactly this code before"])
@@ -176,9 +177,64 @@ case("max_iterations: one last call asks for the best answer; exit 0 with a warn
      stderr_contains=["rlm: warning: max_iterations (2) reached; the answer is the model's best effort"],
      fake_requests={"/api/chat": 3})
 
+def priced(config):
+    return config.replace('role = "root"\n', 'role = "root"\nprice_input_per_mtok = 100.0\n'
+                          'price_output_per_mtok = 100.0\n')
+
+
+LOOK = lua('print(line(1))')
+
+
+def last_call(budget, prompt_tokens=1000, completion_tokens=10):
+    rule = root(f"{budget} is spent", "Best guess: 7421")
+    rule.update(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    return rule
+
+
+case("max_tokens: the run ends with a last call for the best answer; exit 5 with a warning",
+     {"models": MODELS, "replies": [last_call("token budget (max_tokens)")],
+      "default": {"text": LOOK, "prompt_tokens": 1000, "completion_tokens": 10}},
+     ["ask", "-c", "doc.txt", "--max-tokens", "1500", "What is the code?"], exit=5,
+     stdout="Best guess: 7421\n",
+     stderr_contains=["rlm: warning: max_tokens (1,500) ran out: 3,030 used; the answer is the model's best "
+                      "effort from what it found (raise it with --max-tokens, or max_tokens in the config)"],
+     fake_requests={"/api/chat": 3},
+     fake_requests_contain=["tokens left: 490 of 1,500]", "tokens left: 0 of 1,500]"])
+
+case("--json names the budget that ended the run, with each budget's limit and use",
+     {"models": MODELS, "replies": [last_call("token budget (max_tokens)")],
+      "default": {"text": LOOK, "prompt_tokens": 1000, "completion_tokens": 10}},
+     ["ask", "-c", "doc.txt", "--json", "--max-tokens", "1500", "What is the code?"], exit=5,
+     stdout_contains=['"stop_reason": "max_tokens"', '"answer": "Best guess: 7421"', '"limit": 1500',
+                      '"used": 3030'])
+
+case("max_cost from the price keys ends the run the same way",
+     {"models": MODELS, "replies": [last_call("cost budget (max_cost)", completion_tokens=0)],
+      "default": {"text": LOOK, "prompt_tokens": 1000, "completion_tokens": 0}},
+     ["ask", "-c", "doc.txt", "--max-cost", "0.15", "What is the code?"], exit=5,
+     files={"rlm.toml": priced(CONFIG)}, stdout="Best guess: 7421\n",
+     stderr_contains=["rlm: warning: max_cost (0.1500) ran out: 0.3000 used"],
+     fake_requests={"/api/chat": 3}, fake_requests_contain=["cost left: 0.0500 of 0.1500]"])
+
+case("max_cost with no priced provider is refused: exit 2",
+     script(), ["ask", "-c", "doc.txt", "--max-cost", "1", "What is the code?"], exit=2, stdout="",
+     stderr_contains=["rlm: error: max_cost is set, but no provider has prices to count it with"],
+     fake_requests={"/api/chat": 0})
+
+case("max_seconds cancels a root model that hangs and still asks for the best answer",
+     {"models": MODELS, "replies": [
+         root("time budget (max_seconds) is spent", "Best guess: 7421"),
+         {"match": {"model": "root-m", "contains": "Question:"}, "text": "thinking", "fault": "stall",
+          "stall_seconds": 30}],
+      "default": {"text": "FINAL(fallback)"}},
+     ["ask", "-c", "doc.txt", "--max-seconds", "1", "What is the code?"], exit=5,
+     stdout="Best guess: 7421\n", max_seconds=8,
+     stderr_contains=["rlm: warning: max_seconds (1 s) ran out:"],
+     fake_requests={"/api/chat": 2})
+
 case("max_sub_calls is enforced and the model is told how many remain",
      script(root("Question:", lua('local a = llm_query_batched({"1", "2", "3", "4", "5"})\n'
-                                  'for i, x in ipairs(a) do print(i, x) end')),
+                                  'for i, x in ipairs(a) do print(i, x) end\nprint(#context)')),
             root("turn 1 of", lua('FINAL("done")'))),
      ["ask", "-c", "doc.txt", "--max-sub-calls", "3", "Go"], stdout="done\n",
      fake_requests={"/v1/chat/completions": 3},

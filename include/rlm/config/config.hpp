@@ -87,7 +87,12 @@ struct Config {
   std::int64_t max_depth = 1;
   bool bypass_enabled = true;
   std::int64_t bypass_threshold = 4000; // characters
-  std::string prompts_dir;              // "" = the prompts built into the binary
+  // Budgets for a whole run, nested runs included; unset = no limit. max_tokens here is the
+  // run's total (prompt + completion, every call), not a provider's per-call max_tokens.
+  std::optional<double> max_cost; // in the providers' price currency
+  std::optional<double> max_seconds;
+  std::optional<std::int64_t> max_tokens;
+  std::string prompts_dir; // "" = the prompts built into the binary
   PromptStyle prompt_style = PromptStyle::automatic;
   std::vector<ProviderConfig> providers;
   SandboxSettings sandbox;

@@ -21,6 +21,15 @@
 
 namespace rlm::loop {
 
+// Budgets the user sets for a whole run, nested runs included (docs/loop.md, "Budgets");
+// unset = no limit.
+struct BudgetLimits {
+  std::optional<double> max_cost;         // in the currency of the providers' price keys
+  std::optional<double> max_seconds;      // wall clock, from the start of the run
+  std::optional<std::int64_t> max_tokens; // prompt + completion tokens of every call
+  bool any() const { return max_cost || max_seconds || max_tokens; }
+};
+
 struct RunSettings {
   std::int64_t max_iterations = 20;
   std::int64_t max_sub_calls = 50;
@@ -32,6 +41,10 @@ struct RunSettings {
   std::size_t max_parallel_sub_calls = 32; // threads answering one llm_query_batched
   config::PromptStyle prompt_style = config::PromptStyle::automatic;
   lua::Limits limits;
+  BudgetLimits budgets;
+  // How long the last call for the best answer may run past max_seconds; unset: a tenth of
+  // max_seconds, between 5 and 60 s.
+  std::optional<double> final_call_seconds;
 };
 
 enum class RunMode {
@@ -43,12 +56,23 @@ const char* to_string(RunMode mode); // "rlm", "bypass"
 enum class StopReason {
   final_answer,   // FINAL or FINAL_VAR was called (or a direct answer, in bypass)
   max_iterations, // the turns ran out; the answer is the model's best effort
-  errors,         // too many turns in a row whose code failed
-  provider,       // the root model could not be reached, or sub-calls cannot succeed
-  cancelled,      // Ctrl-C
-  failure,        // rlm itself could not go on (the REPL could not be started): `error` says why
+  max_cost,       // a budget the user set ran out (BudgetLimits); the answer is the model's
+  max_seconds,    //   best effort from a last call, as when the turns run out
+  max_tokens,
+  errors,    // too many turns in a row whose code failed
+  provider,  // the root model could not be reached, or sub-calls cannot succeed
+  cancelled, // Ctrl-C
+  failure,   // rlm itself could not go on (the REPL could not be started): `error` says why
 };
-const char* to_string(StopReason reason);
+const char* to_string(StopReason reason); // the names above; a budget's is its config key
+bool is_budget(StopReason reason);        // max_cost, max_seconds or max_tokens
+
+// What a run spent against one budget the user set.
+struct BudgetUse {
+  StopReason budget = StopReason::max_tokens; // which one: max_cost, max_seconds, max_tokens
+  double limit = 0;
+  double used = 0;
+};
 
 struct SubCallRecord {
   std::size_t prompt_chars = 0;
@@ -125,6 +149,7 @@ struct RunResult {
   std::vector<std::string> sub_call_errors; // the different messages of those, the first few
   bool answer_cut_short = false;    // the answer stopped before its end (bypass, final call)
   std::string answer_finish_reason; // then why: "length" (max_tokens), "content_filter"
+  std::vector<BudgetUse> budgets;   // the budgets the user set, and what the run spent
   double seconds = 0;
 };
 

@@ -31,8 +31,9 @@ struct PoolOptions {
 
 struct PoolAnswer {
   ChatResponse response;
-  std::string provider; // the name of the provider that answered
-  int attempts = 1;     // requests sent, counting failovers and retries
+  std::string provider;       // the name of the provider that answered
+  int attempts = 1;           // requests sent, counting failovers and retries
+  std::optional<double> cost; // at the answering provider's prices, when it has them
 };
 
 class Pool {

@@ -7,9 +7,11 @@
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/pool.hpp"
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 namespace rlm::loop::testing {
 
@@ -22,6 +24,7 @@ struct Scripted {
   std::function<void()> before = nullptr; // runs when this reply is taken (e.g. Ctrl-C)
   std::string thinking = {};              // reasoning the server sent apart from the text
   providers::Usage usage = {100, 0, 10};
+  bool hang = false; // a model that does not answer: waits (up to 10 s) until cancelled
 };
 
 class ScriptedProvider final : public providers::Provider {
@@ -47,6 +50,7 @@ public:
       script.pop_front();
     }
     if (next.before) next.before();
+    if (next.hang) return hang(request);
     if (next.error) return std::unexpected(*next.error);
     providers::ChatResponse response;
     response.text = next.text;
@@ -57,6 +61,10 @@ public:
     return response;
   }
   const config::ProviderConfig& settings() const override { return m_settings; }
+  void set_prices(double input_per_mtok, double output_per_mtok) {
+    m_settings.price_input_per_mtok = input_per_mtok;
+    m_settings.price_output_per_mtok = output_per_mtok;
+  }
 
   std::deque<Scripted> script;
   // Once the script is spent: a model that replies to what it was sent.
@@ -64,6 +72,15 @@ public:
   std::vector<std::vector<providers::Message>> requests;
 
 private:
+  static std::unexpected<providers::ProviderError> hang(const providers::ChatRequest& request) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until &&
+           (request.cancel == nullptr || !request.cancel->load()))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return std::unexpected(
+        providers::ProviderError{providers::ProviderError::Kind::cancelled, "request cancelled"});
+  }
+
   std::mutex m_mutex;
   config::ProviderConfig m_settings;
 };
