@@ -177,15 +177,7 @@ int lines(lua_State* L) {
   if (last < 0) last = count + last + 1;
   first = std::max<lua_Integer>(first, 1);
   last = std::min(last, count);
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  std::size_t ignored = 0;
-  if (first > last || !line_span(L, sandbox, first, begin, ignored) ||
-      !line_span(L, sandbox, last, ignored, end)) {
-    lua_pushliteral(L, "");
-    return 1;
-  }
-  lua_pushlstring(L, sandbox.context().data() + begin, end - begin);
+  push_lines(L, sandbox, first, last);
   return 1;
 }
 
