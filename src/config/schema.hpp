@@ -43,6 +43,7 @@ void visit_top_level(auto& c, auto& v) {
   v("max_tokens", c.max_tokens, IntRange{1, 1'000'000'000'000});
   v("prompts_dir", c.prompts_dir, AnyText{});
   v("prompt_style", c.prompt_style, Plain{});
+  v("split_oversized_prompts", c.split_oversized_prompts, Plain{});
 }
 
 // Keys of one [[providers]] table. `provider_type` and `role` are read by the loader first

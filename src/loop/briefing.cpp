@@ -66,9 +66,10 @@ std::string briefing(const document::DocumentSet& documents, const std::string& 
            utf8_suffix(documents.read_tail(0, preview_chars / 2 * 4), preview_chars / 2) +
            "\n```\n";
   }
-  out += fmt::format("\nBudget: {} turns, {} sub-calls. Limits: printed output {} characters a "
-                     "turn; each llm_query prompt {}.\n\nQuestion: {}\n",
-                     numbers.max_iterations, numbers.sub_calls, with_commas(numbers.output_chars),
+  out += fmt::format("\nBudget: {} turns, {} sub-calls{}{}. Limits: printed output {} characters "
+                     "a turn; each llm_query prompt {}.\n\nQuestion: {}\n",
+                     numbers.max_iterations, numbers.sub_calls, numbers.budgets.empty() ? "" : ", ",
+                     numbers.budgets, with_commas(numbers.output_chars),
                      sub_prompt_limit(numbers.sub_prompt_chars), query);
   return out;
 }

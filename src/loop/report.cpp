@@ -35,6 +35,7 @@ json to_json(const SubCallRecord& r) {
   if (r.prompt_truncated) out["prompt_truncated"] = true;
   if (r.cut_short) out["cut_short"] = true;
   if (r.reasoning_chars > 0) out["reasoning_chars"] = r.reasoning_chars;
+  if (r.parts > 0) out["parts"] = r.parts;
   return out;
 }
 

@@ -171,7 +171,8 @@ PromptNumbers Loop::prompt_numbers() const {
           .sub_calls = m_scope.budget.left(),
           .output_chars = m_settings.max_feedback_bytes,
           .sub_prompt_chars = pool.prompt_room_chars(config::Role::sub),
-          .root_window_tokens = pool.window_tokens(m_scope.root_role)};
+          .root_window_tokens = pool.window_tokens(m_scope.root_role),
+          .budgets = budgets_briefing(m_settings.budgets)};
 }
 
 // One turn: ask, carry out, decide; then the feedback (when the run goes on) and the record.

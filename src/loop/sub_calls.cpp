@@ -1,5 +1,6 @@
 #include "sub_calls.hpp"
 
+#include "prompt_parts.hpp"
 #include "reasoning.hpp"
 
 #include "rlm/providers/reasoning.hpp"
@@ -47,6 +48,30 @@ std::vector<std::string> SubCallState::error_messages() const {
   return m_messages;
 }
 
+void SubCallState::give_back(std::int64_t n) { used -= n; }
+
+namespace {
+
+// Runs `work` on `threads` threads (here, when that is one or none) and waits for them all.
+void run_in_parallel(const std::function<void()>& work, std::size_t threads) {
+  if (threads <= 1) {
+    work();
+    return;
+  }
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+}
+
+void add_usage(providers::Usage& into, const providers::Usage& more) {
+  into.prompt_tokens += more.prompt_tokens;
+  into.cached_tokens += more.cached_tokens;
+  into.completion_tokens += more.completion_tokens;
+  into.reasoning_tokens += more.reasoning_tokens;
+  into.reasoning_estimated = into.reasoning_estimated || more.reasoning_estimated;
+}
+
+} // namespace
+
 std::string failure_for_model(const providers::ProviderError& error, std::size_t prompt_chars) {
   if (error.kind == Kind::context_overflow && error.fits_chars) {
     return fmt::format("the prompt has {} characters, more than the sub model's window takes "
@@ -88,27 +113,14 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     if (const auto stopping = m_state.stopping(); stopping && !result)
       record.error_kind = stopping->kind;
   } else {
-    providers::ChatRequest request;
-    request.messages = {{"user", prompt}};
-    request.cancel = m_cancel;
-    auto reply = m_pool.chat(config::Role::sub, request);
+    auto reply = call_model(prompt, record);
+    if (!reply && m_settings.split_oversized_prompts && reply.error().fits_chars)
+      reply = answer_in_parts(prompt, *reply.error().fits_chars, record);
     if (reply) {
-      m_state.spending.charge(reply->response.usage, reply->cost);
-      record.provider = reply->provider;
-      record.usage = reply->response.usage;
-      record.prompt_truncated = reply->response.prompt_truncated;
-      record.cut_short = reply->response.cut_short();
-      record.reasoning_chars = reply->response.thinking.size();
-      // The answer alone goes back to Lua (the pool took any reasoning out of it).
-      if (providers::reasoning_only(reply->response)) {
-        result = std::unexpected(no_answer_after_reasoning(reply->response, "sub"));
-      } else {
-        result = std::move(reply->response.text);
-      }
+      record.error_kind.reset();
+      result = std::move(*reply);
     } else {
-      record.error_kind = reply.error().kind;
-      if (providers::repeats_every_call(reply.error().kind)) m_state.stop(reply.error());
-      result = std::unexpected(failure_for_model(reply.error(), prompt.size()));
+      result = std::unexpected(std::move(reply.error().message));
     }
   }
   record.seconds =
@@ -124,6 +136,83 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
   return result;
 }
 
+SubCallHost::CallResult SubCallHost::call_model(const std::string& prompt, SubCallRecord& record) {
+  providers::ChatRequest request;
+  request.messages = {{"user", prompt}};
+  request.cancel = m_cancel;
+  auto reply = m_pool.chat(config::Role::sub, request);
+  if (!reply) {
+    const auto& error = reply.error();
+    record.error_kind = error.kind;
+    if (providers::repeats_every_call(error.kind)) m_state.stop(error);
+    std::optional<std::int64_t> fits;
+    if (error.kind == Kind::context_overflow) fits = error.fits_chars;
+    return std::unexpected(CallFailure{failure_for_model(error, prompt.size()), fits});
+  }
+  auto& response = reply->response;
+  m_state.spending.charge(response.usage, reply->cost);
+  if (record.provider.empty()) record.provider = reply->provider;
+  add_usage(record.usage, response.usage);
+  record.prompt_truncated = record.prompt_truncated || response.prompt_truncated;
+  record.cut_short = record.cut_short || response.cut_short();
+  record.reasoning_chars += response.thinking.size();
+  // The answer alone goes back to Lua (the pool took any reasoning out of it).
+  if (providers::reasoning_only(response))
+    return std::unexpected(CallFailure{no_answer_after_reasoning(response, "sub"), std::nullopt});
+  return std::move(response.text);
+}
+
+// split_oversized_prompts: the prompt goes as parts that fit, each a sub-call of its own
+// from the run's budget, answered in parallel; one part's failure is the call's failure.
+SubCallHost::CallResult SubCallHost::answer_in_parts(const std::string& prompt,
+                                                     std::int64_t fits_chars,
+                                                     SubCallRecord& record) {
+  const auto refused = [&](std::string why) {
+    return std::unexpected(CallFailure{
+        fmt::format("the prompt has {} characters, more than the sub model's window takes "
+                    "(about {} characters), and {}",
+                    prompt.size(), fits_chars, why),
+        std::nullopt});
+  };
+  const auto parts =
+      split_prompt(prompt, static_cast<std::size_t>(std::max<std::int64_t>(0, fits_chars)));
+  if (!parts) return refused("the window is too small to split it into parts");
+  const auto n = static_cast<std::int64_t>(parts->size());
+  // The call that was refused counted one sub-call; each further part counts one more.
+  if (const auto granted = m_state.take(n - 1); granted < n - 1) {
+    m_state.give_back(granted);
+    return refused(fmt::format("splitting it needs {} sub-calls; {} are left", n, granted + 1));
+  }
+  record.parts = parts->size();
+  std::vector<SubCallRecord> records(parts->size());
+  std::vector<CallResult> answers(parts->size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (auto i = next++; i < parts->size(); i = next++)
+      answers[i] = call_model((*parts)[i], records[i]);
+  };
+  run_in_parallel(work, std::min(parts->size(), m_settings.max_parallel_sub_calls));
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < parts->size(); ++i) {
+    const auto& part = records[i];
+    if (record.provider.empty()) record.provider = part.provider;
+    add_usage(record.usage, part.usage);
+    record.prompt_truncated = record.prompt_truncated || part.prompt_truncated;
+    record.cut_short = record.cut_short || part.cut_short;
+    record.reasoning_chars += part.reasoning_chars;
+  }
+  for (std::size_t i = 0; i < parts->size(); ++i) {
+    if (!answers[i]) {
+      record.error_kind = records[i].error_kind;
+      return std::unexpected(CallFailure{
+          fmt::format("part {} of {}: {}", i + 1, parts->size(), answers[i].error().message),
+          std::nullopt});
+    }
+    texts.push_back(std::move(*answers[i]));
+  }
+  return join_part_answers(texts);
+}
+
 std::vector<lua::QueryResult> SubCallHost::query(const std::vector<std::string>& prompts) {
   const auto n = static_cast<std::int64_t>(prompts.size());
   const auto granted = m_state.take(n);
@@ -134,14 +223,8 @@ std::vector<lua::QueryResult> SubCallHost::query(const std::vector<std::string>&
     for (auto i = next++; i < static_cast<std::size_t>(granted); i = next++)
       results[i] = answer(prompts[i], records[i]);
   };
-  const auto threads =
-      std::min<std::size_t>(static_cast<std::size_t>(granted), m_settings.max_parallel_sub_calls);
-  if (threads <= 1) {
-    work();
-  } else {
-    std::vector<std::jthread> pool;
-    for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
-  }
+  run_in_parallel(work, std::min<std::size_t>(static_cast<std::size_t>(granted),
+                                              m_settings.max_parallel_sub_calls));
   for (auto i = static_cast<std::size_t>(granted); i < prompts.size(); ++i) {
     results[i] = std::unexpected(fmt::format(
         "sub-call budget exhausted: all {} sub-calls are used; finish with what you have",

@@ -31,6 +31,8 @@ struct SubCallState {
 
   // Takes up to `wanted` calls; returns how many were granted.
   std::int64_t take(std::int64_t wanted);
+  // Returns calls that were granted and will not be made.
+  void give_back(std::int64_t n);
   std::int64_t left() const { return std::max<std::int64_t>(0, limit - used.load()); }
 
   // The failure that ends the run, once one happened.
@@ -63,7 +65,19 @@ public:
   std::vector<SubCallRecord> take_records();
 
 private:
+  // A model call's failure: what the model reads, and for a prompt over the sub model's
+  // window, how many characters would fit.
+  struct CallFailure {
+    std::string message;
+    std::optional<std::int64_t> fits_chars;
+  };
+  using CallResult = std::expected<std::string, CallFailure>;
+
   lua::QueryResult answer(const std::string& prompt, SubCallRecord& record);
+  // One call through the pool's sub role; `record` adds up what it spent.
+  CallResult call_model(const std::string& prompt, SubCallRecord& record);
+  CallResult answer_in_parts(const std::string& prompt, std::int64_t fits_chars,
+                             SubCallRecord& record);
 
   providers::Pool& m_pool;
   SubCallState& m_state;

@@ -199,7 +199,8 @@ case("max_tokens: the run ends with a last call for the best answer; exit 5 with
      stderr_contains=["rlm: warning: max_tokens (1,500) ran out: 3,030 used; the answer is the model's best "
                       "effort from what it found (raise it with --max-tokens, or max_tokens in the config)"],
      fake_requests={"/api/chat": 3},
-     fake_requests_contain=["tokens left: 490 of 1,500]", "tokens left: 0 of 1,500]"])
+     fake_requests_contain=["Budget: 6 turns, 50 sub-calls, 1,500 tokens. Limits:",
+                            "tokens left: 490 of 1,500]", "tokens left: 0 of 1,500]"])
 
 case("--json names the budget that ended the run, with each budget's limit and use",
      {"models": MODELS, "replies": [last_call("token budget (max_tokens)")],
@@ -280,6 +281,28 @@ case("a thinking model: code written inside <think> never runs, the block after 
                  + "\nNo, look first.\n</think>\n\n" + lua('print(grep("NEEDLE")[1].line)')),
             root("turn 1 of", lua('FINAL(grep("NEEDLE")[1].line)'))),
      ["ask", "-c", "doc.txt", "Which line has the needle?"], stdout="38\n")
+
+
+SMALL_SUB = [{"name": "root-m", "context_length": 32768}, {"name": "sub-m", "context_length": 2048}]
+ASK_ALL = lua('answer = llm_query("Which line has the NEEDLE?\\n" .. context)\nprint(answer)')
+
+case("a sub-call prompt over the sub model's window is refused, naming the size that fits",
+     {"models": SMALL_SUB, "props_model": "sub-m", "replies": [root("Question:", ASK_ALL), root("turn 1 of", lua('FINAL("gave up")'))],
+      "default": {"text": "unexpected"}},
+     ["ask", "-c", "doc.txt", "Where is the needle?"], stdout="gave up\n",
+     files={"doc.txt": DOC * 4}, fake_requests={"/v1/chat/completions": 0},
+     fake_requests_contain=["more than the sub model's window takes (about "])
+
+case("split_oversized_prompts: the prompt goes as parts that fit, their answers joined",
+     {"models": SMALL_SUB, "props_model": "sub-m", "replies": [
+         root("Question:", ASK_ALL), root("turn 1 of", lua('FINAL(answer)')),
+         {"match": {"model": "sub-m", "contains": "NEEDLE the code"}, "text": "line 38"},
+         {"match": {"model": "sub-m"}, "text": "none"}],
+      "default": {"text": "unexpected"}},
+     ["ask", "-c", "doc.txt", "Where is the needle?"],
+     files={"rlm.toml": "split_oversized_prompts = true\n" + CONFIG, "doc.txt": DOC * 4},
+     stdout_contains=["[part 1 of ", "[part 2 of ", "line 38"],
+     fake_requests_contain=["Which line has the NEEDLE?\n\n[part 2 of "])
 
 
 def toml_value(v):

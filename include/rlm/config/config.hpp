@@ -94,6 +94,8 @@ struct Config {
   std::optional<std::int64_t> max_tokens;
   std::string prompts_dir; // "" = the prompts built into the binary
   PromptStyle prompt_style = PromptStyle::automatic;
+  // A sub-call prompt over the sub model's window: cut into parts (true) or refused (false).
+  bool split_oversized_prompts = false;
   std::vector<ProviderConfig> providers;
   SandboxSettings sandbox;
   HttpSettings http;

@@ -19,6 +19,7 @@ struct PromptNumbers {
   std::size_t output_chars = 20000;               // printed output fed back per turn
   std::optional<std::int64_t> sub_prompt_chars;   // what fits the sub model's window
   std::optional<std::int64_t> root_window_tokens; // chooses the compact prompt under "auto"
+  std::string budgets;                            // the user's budgets, "" when none is set
 };
 
 // The sub-call prompt limit stated when no sub model's window is known.

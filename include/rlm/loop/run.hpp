@@ -40,6 +40,7 @@ struct RunSettings {
   std::size_t max_feedback_bytes = 20000;  // cell output fed back to the model per turn
   std::size_t max_parallel_sub_calls = 32; // threads answering one llm_query_batched
   config::PromptStyle prompt_style = config::PromptStyle::automatic;
+  bool split_oversized_prompts = false; // cut a prompt over the sub window into parts
   lua::Limits limits;
   BudgetLimits budgets;
   // How long the last call for the best answer may run past max_seconds; unset: a tenth of
@@ -88,6 +89,7 @@ struct SubCallRecord {
   bool cut_short = false;          // the answer stopped at max_tokens
   bool sent = true;                // false: not sent, because the run was stopping
   std::size_t reasoning_chars = 0; // the sub model's reasoning, never part of the answer
+  std::size_t parts = 0; // > 0: the prompt was over the window and sent as this many parts
 };
 
 struct CellRecord {

@@ -99,6 +99,22 @@ TEST(Prompts, BuiltInPromptsAreEmbeddedAndNameTheBudgets) {
   EXPECT_FALSE(p.nested.empty());
 }
 
+TEST(Briefing, StatesTheBudgetsTheUserSetBesideTurnsAndSubCalls) {
+  document::DocumentSet docs;
+  ASSERT_TRUE(docs.add_text("a.txt", "alpha"));
+  const auto text = briefing(docs, "Q?",
+                             {.max_iterations = 7,
+                              .sub_calls = 9,
+                              .output_chars = 20000,
+                              .sub_prompt_chars = 8'000,
+                              .root_window_tokens = std::nullopt,
+                              .budgets = "1,500 tokens, 60 seconds"});
+  EXPECT_NE(text.find("Budget: 7 turns, 9 sub-calls, 1,500 tokens, 60 seconds. Limits:"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("each llm_query prompt at most 8,000 characters"), std::string::npos);
+}
+
 TEST(Briefing, SaysTheSizeAndFilesButNeverHoldsTheWholeDocument) {
   document::DocumentSet docs;
   std::string big;
@@ -111,7 +127,8 @@ TEST(Briefing, SaysTheSizeAndFilesButNeverHoldsTheWholeDocument) {
                               .sub_calls = 9,
                               .output_chars = 20000,
                               .sub_prompt_chars = std::nullopt,
-                              .root_window_tokens = std::nullopt});
+                              .root_window_tokens = std::nullopt,
+                              .budgets = ""});
   EXPECT_NE(text.find("It joins 2 files"), std::string::npos);
   EXPECT_NE(text.find("1. big.txt:"), std::string::npos);
   EXPECT_NE(text.find("Budget: 7 turns, 9 sub-calls. Limits: printed output 20,000 characters a "

@@ -41,6 +41,13 @@ public:
     {
       const std::lock_guard lock(m_mutex);
       requests.push_back(request.messages);
+      if (window_chars && request.messages.back().content.size() > *window_chars) {
+        // As a client refuses a prompt its model's window cannot take, before sending it.
+        providers::ProviderError error{providers::ProviderError::Kind::context_overflow,
+                                       m_settings.name + ": the prompt does not fit the window"};
+        error.fits_chars = static_cast<std::int64_t>(*window_chars);
+        return std::unexpected(std::move(error));
+      }
       if (script.empty() && responder) script.push_back({.text = responder(request.messages)});
       if (script.empty()) {
         return std::unexpected(providers::ProviderError{providers::ProviderError::Kind::bad_request,
@@ -70,6 +77,7 @@ public:
   // Once the script is spent: a model that replies to what it was sent.
   std::function<std::string(const std::vector<providers::Message>&)> responder;
   std::vector<std::vector<providers::Message>> requests;
+  std::optional<std::size_t> window_chars; // a prompt longer than this is refused, as too large
 
 private:
   static std::unexpected<providers::ProviderError> hang(const providers::ChatRequest& request) {

@@ -24,7 +24,8 @@ TEST(SystemPrompt, StatesTheRunsExactNumbers) {
                               .sub_calls = 34,
                               .output_chars = 20000,
                               .sub_prompt_chars = 23'456,
-                              .root_window_tokens = 131'072};
+                              .root_window_tokens = 131'072,
+                              .budgets = ""};
   const auto text = system_prompt(builtin(), PromptStyle::automatic, numbers);
   EXPECT_THAT(text, HasSubstr("Budget: 12 turns and 34 sub-calls in all."));
   EXPECT_THAT(text, HasSubstr("at most 20,000 characters a turn"));
@@ -45,7 +46,8 @@ TEST(SystemPrompt, SmallRootWindowsGetTheCompactPromptUnderAuto) {
                          .sub_calls = 50,
                          .output_chars = 20000,
                          .sub_prompt_chars = std::nullopt,
-                         .root_window_tokens = tokens};
+                         .root_window_tokens = tokens,
+                         .budgets = ""};
   };
   const auto small = window(32 * 1024);
   const auto large = window(32 * 1024 + 1);
