@@ -283,6 +283,43 @@ case("a thinking model: code written inside <think> never runs, the block after 
      ["ask", "-c", "doc.txt", "Which line has the needle?"], stdout="38\n")
 
 
+# The "Python habits" model, end to end: one slip a turn, each written only after the hint for
+# the last one came back (the fake matches each reply on the previous turn's exact hint line).
+HINTS = [
+    ("n = len(context)",
+     "hint: Lua has no len(): the length of a string or table is #x (e.g. #context)"),
+    ("io.write(#context)",
+     "hint: there is no io library here: print(a, b) writes the output, and "
+     "string.format('%d items', n) formats"),
+    ("hits = {5}\nfirst = hits[0] + 1",
+     "hint: Lua tables start at 1: the first element is t[1], and t[0] is nil"),
+    ("local json = require('json')",
+     "hint: nothing needs require: string, table, math, utf8, re and rlm's tools (grep, "
+     "llm_query, ...) are already loaded"),
+    ("if n == None then print('none') end",
+     "hint: Lua writes nil, true and false (lowercase); None, True and False are unknown names, "
+     "so they are nil"),
+]
+# Each reply first writes the last slip the Lua way (a cell that works, so the turns do not
+# end the run as an error streak), then the next slip.
+FIXED = ["n = #context", "print(#context)", "first = hits[1] + 1", "local found = {}",
+         "if n == nil then print('none') end"]
+habit_rules = [root("Question:", lua(HINTS[0][0]))]
+habit_rules += [root(HINTS[i][1], lua(FIXED[i]) + "\n" + lua(HINTS[i + 1][0])) for i in range(len(HINTS) - 1)]
+habit_rules.append(root(HINTS[-1][1], lua(FIXED[-1]) + "\n" + lua("FINAL(#context)")))
+case("a Python-habits model gets a hint naming the Lua form for each slip and still reaches FINAL",
+     script(*habit_rules, default=lua('error("no hint came back")')),
+     ["ask", "-c", "doc.txt", "--max-iterations", "8", "How long is it?"], stdout=f"{len(DOC)}\n",
+     fake_requests={"/api/chat": len(HINTS) + 1},
+     fake_requests_contain=[h for _, h in HINTS])
+
+NIL_ARG = "grep(pattern, around, max): argument 1, `pattern`, is nil"
+case("a nil passed to a tool names the argument, and the model fixes it",
+     script(root("Question:", lua("hits = grep(patern)")),
+            root(NIL_ARG, lua('FINAL(grep("NEEDLE")[1].line)'))),
+     ["ask", "-c", "doc.txt", "Which line has the needle?"], stdout="38\n",
+     fake_requests={"/api/chat": 2}, fake_requests_contain=[NIL_ARG])
+
 SMALL_SUB = [{"name": "root-m", "context_length": 32768}, {"name": "sub-m", "context_length": 2048}]
 ASK_ALL = lua('answer = llm_query("Which line has the NEEDLE?\\n" .. context)\nprint(answer)')
 
