@@ -70,6 +70,15 @@ void add_usage(providers::Usage& into, const providers::Usage& more) {
   into.reasoning_estimated = into.reasoning_estimated || more.reasoning_estimated;
 }
 
+// What one part's call spent and how it ended, added to the whole call's record.
+void add_spent(SubCallRecord& into, const SubCallRecord& part) {
+  if (into.provider.empty()) into.provider = part.provider;
+  add_usage(into.usage, part.usage);
+  into.prompt_truncated = into.prompt_truncated || part.prompt_truncated;
+  into.cut_short = into.cut_short || part.cut_short;
+  into.reasoning_chars += part.reasoning_chars;
+}
+
 } // namespace
 
 std::string failure_for_model(const providers::ProviderError& error, std::size_t prompt_chars) {
@@ -193,14 +202,7 @@ SubCallHost::CallResult SubCallHost::answer_in_parts(const std::string& prompt,
   };
   run_in_parallel(work, std::min(parts->size(), m_settings.max_parallel_sub_calls));
   std::vector<std::string> texts;
-  for (std::size_t i = 0; i < parts->size(); ++i) {
-    const auto& part = records[i];
-    if (record.provider.empty()) record.provider = part.provider;
-    add_usage(record.usage, part.usage);
-    record.prompt_truncated = record.prompt_truncated || part.prompt_truncated;
-    record.cut_short = record.cut_short || part.cut_short;
-    record.reasoning_chars += part.reasoning_chars;
-  }
+  for (const auto& part : records) add_spent(record, part); // every part's, even past a failure
   for (std::size_t i = 0; i < parts->size(); ++i) {
     if (!answers[i]) {
       record.error_kind = records[i].error_kind;
