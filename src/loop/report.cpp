@@ -63,6 +63,19 @@ json to_json(const IterationRecord& r) {
               {"notes", r.notes},
               {"feedback", r.feedback},
               {"seconds", r.seconds}};
+  if (!r.compactions.empty()) {
+    json compactions = json::array();
+    for (const auto& c : r.compactions) {
+      compactions.push_back({{"reason", c.reason},
+                             {"limit_chars", c.limit_chars},
+                             {"chars_before", c.chars_before},
+                             {"chars_after", c.chars_after},
+                             {"turns_compacted", c.turns_compacted},
+                             {"turns_dropped", c.turns_dropped},
+                             {"fits", c.fits}});
+    }
+    out["compactions"] = std::move(compactions);
+  }
   if (r.reasoning_chars > 0) {
     out["reasoning"] = r.reasoning;
     out["reasoning_chars"] = r.reasoning_chars;

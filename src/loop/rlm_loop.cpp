@@ -8,6 +8,10 @@
 //                            repeat, too many failed turns in a row), accept the answer, turn
 //                            an unexamined answer back once, or go on with feedback
 //
+// Before each request the conversation is fitted to the root model's window (history.hpp):
+// older turns are compacted rather than the request failing, and once more when the server
+// refuses it as too long.
+//
 // A budget the user set (max_cost, max_seconds, max_tokens) is checked before each turn and
 // after each turn's cells; once one has run out, the top-level run makes the final call and
 // a nested run ends at once (its sub-call fails, and the run above it ends the same way).
@@ -17,6 +21,7 @@
 // through finish(), which fills in what all results share.
 #include "budgets.hpp"
 #include "hints.hpp"
+#include "history.hpp"
 #include "policy.hpp"
 #include "reasoning.hpp"
 #include "run_scope.hpp"
@@ -42,7 +47,7 @@ double since(Clock::time_point start) {
 
 // What a run carries from turn to turn.
 struct LoopState {
-  std::vector<providers::Message> messages;
+  History history;
   bool looked = false; // a cell has read the document
   std::optional<std::string> turned_back_answer;
   int failed_streak = 0; // turns in a row whose code all failed
@@ -115,10 +120,13 @@ private:
   std::optional<Ending> sub_calls_stopped() const;
   void send_feedback(Turn& turn);
   void close_turn(Turn& turn);
+  std::expected<providers::PoolAnswer, providers::ProviderError>
+  ask(std::vector<CompactionRecord>& compactions, const std::atomic<bool>* cancel = nullptr);
   RunResult end(Ending ending);
   RunResult final_call(StopReason why);
   RunResult final_reply(const std::expected<providers::PoolAnswer, providers::ProviderError>& reply,
-                        StopReason why, Clock::time_point started);
+                        StopReason why, Clock::time_point started,
+                        std::vector<CompactionRecord> compactions);
   std::optional<Ending> budget_spent(bool answered = true) const;
   Ending stopped_by_flag() const;
   Ending cancelled() const;
@@ -141,7 +149,8 @@ RunResult Loop::run() {
   const auto system = system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers);
   const auto first = briefing(m_documents, m_query, numbers);
   m_observer.on_start({RunMode::rlm, m_scope.depth, system, first});
-  m_state.messages = {{"system", system}, {"user", first}};
+  m_state.history.push({"system", system});
+  m_state.history.push({"user", first});
   auto repl =
       m_scope.context.start_repl(m_documents, m_settings.limits, m_host, m_scope.context.cancel);
   if (!repl)
@@ -183,7 +192,7 @@ std::optional<Ending> Loop::take_turn(int number) {
   turn.record.number = number;
   turn.record.depth = m_scope.depth;
   m_observer.on_model_call(number, m_scope.depth);
-  const auto reply = m_scope.ask_root(m_state.messages);
+  const auto reply = ask(turn.record.compactions);
   // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
   // which the user chose, hands that guess on, saying so).
   if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
@@ -191,7 +200,9 @@ std::optional<Ending> Loop::take_turn(int number) {
   if (!reply) return root_failed(reply.error());
   m_result.iterations = number; // a turn counts once its reply is in
   take_reply(turn.record, *reply);
-  m_state.messages.push_back({"assistant", reply->response.text});
+  m_state.history.push({"assistant", reply->response.text});
+  if (auto note = compaction_note(turn.record.compactions))
+    turn.record.notes.push_back(std::move(*note));
   if (auto nudge = reasoning_only_nudge(reply->response)) { // it thought and wrote nothing
     turn.any_failed = true;
     m_state.last_error = std::move(nudge->error);
@@ -315,7 +326,7 @@ void Loop::send_feedback(Turn& turn) {
       feedback_message(turn.output, turn.ran_code, turn.record.notes, m_settings.max_feedback_bytes,
                        {turn.record.number, m_settings.max_iterations, budget.left(), budget.limit,
                         budgets_left(budget.spending)});
-  m_state.messages.push_back({"user", turn.record.feedback});
+  m_state.history.push({"user", turn.record.feedback});
 }
 
 void Loop::close_turn(Turn& turn) {
@@ -328,18 +339,42 @@ void Loop::close_turn(Turn& turn) {
 // found. With max_seconds set it may run a little past it (final_call_grace).
 RunResult Loop::final_call(StopReason why) {
   const auto prompt = is_budget(why) ? budget_final_prompt(why) : m_scope.context.prompts.final;
-  m_state.messages.push_back({"user", prompt});
+  m_state.history.push({"user", prompt});
   m_observer.on_model_call(m_result.iterations + 1, m_scope.depth);
   const auto started = Clock::now();
   const auto& spending = m_scope.budget.spending;
   const CancelAt cancel(m_scope.interrupt,
                         spending.final_call_deadline(m_settings.final_call_seconds));
-  return final_reply(m_scope.ask_root(m_state.messages, cancel.flag()), why, started);
+  std::vector<CompactionRecord> compactions;
+  const auto reply = ask(compactions, cancel.flag());
+  return final_reply(reply, why, started, std::move(compactions));
+}
+
+// The root model's reply to the conversation, fitted to its window first; when the server
+// still refuses it as too long, fitted to what the refusal says fits (or three fifths of what
+// was sent) and sent once more. Each compaction is added to `compactions`.
+std::expected<providers::PoolAnswer, providers::ProviderError>
+Loop::ask(std::vector<CompactionRecord>& compactions, const std::atomic<bool>* cancel) {
+  auto& history = m_state.history;
+  if (const auto room = m_scope.context.pool.prompt_room_chars(m_scope.root_role)) {
+    if (auto record = history.fit(*room, "near_window")) compactions.push_back(std::move(*record));
+  }
+  auto view = history.view();
+  auto reply = m_scope.ask_root(view, cancel);
+  if (reply || reply.error().kind != providers::ProviderError::Kind::context_overflow) return reply;
+  const auto sent = conversation_chars(view);
+  const auto fits = reply.error().fits_chars;
+  const auto limit = fits && *fits < sent ? *fits : sent / 5 * 3;
+  auto record = history.fit(limit, "context_overflow");
+  if (!record) return reply; // nothing left to compact: the refusal stands
+  compactions.push_back(std::move(*record));
+  return m_scope.ask_root(history.view(), cancel);
 }
 
 RunResult
 Loop::final_reply(const std::expected<providers::PoolAnswer, providers::ProviderError>& reply,
-                  StopReason why, Clock::time_point started) {
+                  StopReason why, Clock::time_point started,
+                  std::vector<CompactionRecord> compactions) {
   if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled) {
     if (auto spent = budget_spent(false); spent && !m_scope.cancelled()) return finish(*spent);
     return finish(cancelled());
@@ -350,6 +385,7 @@ Loop::final_reply(const std::expected<providers::PoolAnswer, providers::Provider
   turn.record.number = m_result.iterations + 1;
   turn.record.depth = m_scope.depth;
   take_reply(turn.record, *reply);
+  turn.record.compactions = std::move(compactions);
   turn.record.notes.push_back(final_call_note(why, m_scope.budget.spending));
   turn.record.seconds = since(turn.started);
   m_observer.on_iteration(turn.record);

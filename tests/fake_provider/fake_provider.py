@@ -22,6 +22,8 @@ A RULE has "match" (all given conditions must hold):
     {"model": "name"}      the request's model
     {"contains": "text"}   the last user message contains text
     {"api": "ollama"|"openai"}
+    {"min_prompt_chars": N} the messages' contents add up to N characters or more (with a
+                           "replay" of a refusal: a server whose window the request outgrew)
 and what to answer:
     "text": "...", "finish_reason": "stop"|"length", "latency_ms": N,
     "prompt_tokens": N, "completion_tokens": N, "cached_tokens": N (DeepSeek's cache hits),
@@ -106,7 +108,7 @@ class Script:
             self.calls += 1
             return self.calls
 
-    def choose(self, call, api, model, last_user):
+    def choose(self, call, api, model, last_user, prompt_chars=0):
         with self.lock:
             for index, rule in enumerate(self.data.get("replies", [])):
                 match = rule.get("match", {})
@@ -117,6 +119,8 @@ class Script:
                 if "contains" in match and match["contains"] not in last_user:
                     continue
                 if "api" in match and match["api"] != api:
+                    continue
+                if "min_prompt_chars" in match and prompt_chars < match["min_prompt_chars"]:
                     continue
                 if "times" in rule and self.used.get(index, 0) >= rule["times"]:
                     continue
@@ -358,7 +362,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         model = body.get("model", "")
         messages = body.get("messages", [])
         last_user = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
-        rule = script.choose(call, api, model, last_user)
+        prompt_chars = sum(len(m.get("content") or "") for m in messages if isinstance(m, dict))
+        rule = script.choose(call, api, model, last_user, prompt_chars)
         if "{authorization}" in json.dumps(rule):  # a server that echoes the key it was sent
             auth = self.headers.get("Authorization") or ""
             rule = json.loads(json.dumps(rule).replace("{authorization}", json.dumps(auth)[1:-1]))

@@ -100,6 +100,17 @@ struct CellRecord {
   bool set_final = false;
 };
 
+// The root conversation was compacted before a request, to fit the root model's window.
+struct CompactionRecord {
+  std::string reason;           // "near_window" (before sending) or "context_overflow" (refused)
+  std::int64_t limit_chars = 0; // what the conversation had to fit (text and template)
+  std::int64_t chars_before = 0;
+  std::int64_t chars_after = 0;
+  int turns_compacted = 0; // older turns now shortened (outputs cut, prose dropped)
+  int turns_dropped = 0;   // of those, the ones left out altogether
+  bool fits = true;        // false: even compacted, it is over the limit (the newest turn is)
+};
+
 struct IterationRecord {
   int number = 0;
   int depth = 0;                   // 0 for the top-level run
@@ -112,8 +123,9 @@ struct IterationRecord {
   double model_seconds = 0;
   std::vector<CellRecord> cells;
   std::vector<SubCallRecord> sub_calls;
-  std::vector<std::string> notes; // nudges and rejections rlm added
-  std::string feedback;           // the user message sent back
+  std::vector<std::string> notes;            // nudges and rejections rlm added
+  std::vector<CompactionRecord> compactions; // before this turn's request, if any
+  std::string feedback;                      // the user message sent back
   double seconds = 0;
 };
 

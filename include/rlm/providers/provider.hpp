@@ -16,6 +16,7 @@ namespace rlm::providers {
 struct Message {
   std::string role; // "system", "user" or "assistant"
   std::string content;
+  bool operator==(const Message&) const = default;
 };
 
 struct ChatRequest {

@@ -16,15 +16,18 @@ using nlohmann::json;
 
 struct LoopFixture {
   // `sub`: a sub provider of its own on the same server (else the root serves sub-calls).
-  explicit LoopFixture(json replies, std::optional<config::ProviderConfig> sub = std::nullopt)
+  // `type`: the root's API (an OpenAI-compatible one asks /props for its window).
+  explicit LoopFixture(json replies, std::optional<config::ProviderConfig> sub = std::nullopt,
+                       config::ProviderType type = config::ProviderType::ollama)
       : server(json{{"models", {{{"name", "m"}, {"context_length", 32768}}}},
                     {"replies", std::move(replies)},
                     {"default", {{"text", "FINAL(default)"}}}}) {
     config::ProviderConfig p;
+    p.type = type;
     p.name = "fake";
-    p.base_url = server.base_url();
+    p.base_url = server.base_url() + (type == config::ProviderType::ollama ? "" : "/v1");
     p.model = "m";
-    p.context_length = 32768;
+    if (type == config::ProviderType::ollama) p.context_length = 32768;
     cfg.providers = {p};
     if (sub) {
       sub->base_url = server.base_url();
@@ -180,6 +183,40 @@ TEST(RunLoop, AGuessInsideThinkNeverRunsAndTheReasoningNeverGoesBack) {
             "Let me look at the document first.\n```lua\nprint(#context)\n```");
   EXPECT_EQ(history[3]["content"].get<std::string>().rfind("Output:\n10000\n", 0), 0U);
   EXPECT_EQ(chats[1].dump().find("GUESSED"), std::string::npos);
+}
+
+// A llama-server that refuses a conversation grown past its window (its real 400, replayed),
+// though rlm estimated it fits: rlm compacts the older turns, sends it once more, and the run
+// goes on to the answer it kept in a REPL variable.
+TEST(RunLoop, AConversationTheServerRefusesAsTooLongIsCompactedAndTheRunGoesOn) {
+  const std::string print_a_lot = "```lua\nprint(string.rep('z', 3000))\n```";
+  LoopFixture f(
+      json::array(
+          {{{"match", {{"min_prompt_chars", 12'000}}},
+            {"replay", "llama-server/llama-server-noshift-c512/20-long-prompt-nonstream"}},
+           {{"match", {{"call", 1}}},
+            {"text", "```lua\nfound = 'kept ' .. #context\nprint(string.rep('z', 3000))\n```"}},
+           {{"match", {{"contains", "turn 6 of"}}}, {"text", "```lua\nFINAL(found)\n```"}},
+           {{"text", print_a_lot}}}),
+      std::nullopt, config::ProviderType::openai);
+  f.settings.max_iterations = 10;
+  const auto result = f.run_quietly();
+  ASSERT_EQ(result.stop, StopReason::final_answer) << result.message;
+  EXPECT_EQ(result.answer, "kept 10000");
+  int refused = 0;
+  std::size_t largest_answered = 0;
+  for (const auto& r : f.server.requests()) {
+    if (r["path"] != "/v1/chat/completions") continue;
+    std::size_t chars = 0;
+    for (const auto& m : r["body"]["messages"]) chars += m["content"].get<std::string>().size();
+    if (chars >= 12'000) {
+      ++refused;
+    } else {
+      largest_answered = std::max(largest_answered, chars);
+    }
+  }
+  EXPECT_GE(refused, 1);
+  EXPECT_GT(largest_answered, 6'000U); // compacted, not emptied
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // tools, no child process, no network).
 #pragma once
 
+#include "loop/history.hpp"
 #include "lua/sandbox.hpp"
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/pool.hpp"
@@ -48,6 +49,13 @@ public:
         error.fits_chars = static_cast<std::int64_t>(*window_chars);
         return std::unexpected(std::move(error));
       }
+      if (conversation_limit && conversation_chars(request.messages) > *conversation_limit) {
+        // As a server refuses a request over its window (llama-server: "exceeds the available
+        // context size"), saying nothing of what would fit.
+        return std::unexpected(providers::ProviderError{
+            providers::ProviderError::Kind::context_overflow,
+            m_settings.name + ": the request exceeds the available context size"});
+      }
       if (script.empty() && responder) script.push_back({.text = responder(request.messages)});
       if (script.empty()) {
         return std::unexpected(providers::ProviderError{providers::ProviderError::Kind::bad_request,
@@ -68,6 +76,7 @@ public:
     return response;
   }
   const config::ProviderConfig& settings() const override { return m_settings; }
+  std::optional<std::int64_t> prompt_room_chars() override { return room_chars; }
   void set_prices(double input_per_mtok, double output_per_mtok) {
     m_settings.price_input_per_mtok = input_per_mtok;
     m_settings.price_output_per_mtok = output_per_mtok;
@@ -78,6 +87,9 @@ public:
   std::function<std::string(const std::vector<providers::Message>&)> responder;
   std::vector<std::vector<providers::Message>> requests;
   std::optional<std::size_t> window_chars; // a prompt longer than this is refused, as too large
+  // A request whose messages cost more (conversation_chars) is refused, as over the window.
+  std::optional<std::int64_t> conversation_limit;
+  std::optional<std::int64_t> room_chars; // what the provider says a prompt can hold
 
 private:
   static std::unexpected<providers::ProviderError> hang(const providers::ChatRequest& request) {
