@@ -4,6 +4,7 @@
 
 #include "effective_config.hpp"
 #include "fatal.hpp"
+#include "run_overrides.hpp"
 
 #include "rlm/document/document_set.hpp"
 #include "rlm/lua/session.hpp"
@@ -30,6 +31,7 @@ struct LuaOptions {
   std::optional<double> timeout_seconds;
   std::optional<std::int64_t> memory_mb;
   std::optional<std::int64_t> max_output_bytes;
+  std::vector<std::string> tools;
 };
 
 lua::Limits limits_for(const config::SandboxSettings& s, const LuaOptions& o) {
@@ -79,6 +81,9 @@ int run_lua(const LuaOptions& options, const Context& context) {
   lua::SessionOptions session_options;
   const auto& interrupted = interrupt_on_signals();
   session_options.cancel = &interrupted;
+  auto tool_paths = effective.config.sandbox.tools;
+  tool_paths.insert(tool_paths.end(), options.tools.begin(), options.tools.end());
+  session_options.tools = or_exit(lua::read_tool_files(tool_paths));
   const auto session = cli::or_exit(lua::Session::start(
       documents, limits_for(effective.config.sandbox, options), host, session_options));
   std::optional<std::string> answer;
@@ -134,12 +139,14 @@ void setup_lua(CLI::App& app, Context& context, CommandTable& commands) {
   lua->add_option("--max-output", options->max_output_bytes,
                   "print() bytes kept per cell ([sandbox] max_output_bytes)")
       ->check(CLI::Range(std::int64_t{256}, std::int64_t{4} << 20));
+  add_tools_option(*lua, options->tools);
   lua->footer(R"(
 Examples:
   rlm lua -e 'print(#context, context_lines)' --context big.log
   rlm lua --context a.txt --context b.txt -e 'for _, d in ipairs(documents) do print(d.name, d.chars) end'
   rlm lua --context big.log -e 'for _, h in ipairs(grep("ERROR", 1, 5)) do print(h.line, h.text) end'
   rlm lua -e 'x = 42' -e 'FINAL(x)'           cells share variables; FINAL's answer prints last
+  rlm lua --tools dates.lua -e 'print(parse_date("3 May 2024"))'   try your own tools
 The tools are documented in docs/lua-api.md. llm_query has no model here and fails clearly.)");
   commands.push_back({lua, [options, &context] { return run_lua(*options, context); }});
 }

@@ -40,6 +40,16 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
       .add_option("--max-tokens", o.max_tokens,
                   "Stop the run at this many tokens in all calls, then ask for its answer")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
+  add_tools_option(command, o.tools);
+}
+
+void add_tools_option(CLI::App& command, std::vector<std::string>& tools) {
+  command
+      .add_option("--tools", tools,
+                  "A Lua file of your own tools, loaded into every REPL (repeatable; after "
+                  "[sandbox] tools)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
 }
 
 void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
@@ -49,6 +59,7 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   if (o.max_cost) cfg.max_cost = o.max_cost;
   if (o.max_seconds) cfg.max_seconds = o.max_seconds;
   if (o.max_tokens) cfg.max_tokens = o.max_tokens;
+  cfg.sandbox.tools.insert(cfg.sandbox.tools.end(), o.tools.begin(), o.tools.end());
   bool has_sub = false;
   for (auto& p : cfg.providers) {
     if (p.role == config::Role::root && !o.root_model.empty()) p.model = o.root_model;
@@ -107,6 +118,7 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.prompt_style = cfg.prompt_style;
   settings.split_oversized_prompts = cfg.split_oversized_prompts;
   settings.limits = sandbox_limits(cfg.sandbox);
+  settings.tools = or_exit(lua::read_tool_files(cfg.sandbox.tools));
   settings.budgets = {cfg.max_cost, cfg.max_seconds, cfg.max_tokens};
   if (cfg.max_cost) check_prices(cfg);
   return settings;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rlm::cli {
 
@@ -26,18 +27,21 @@ struct RunOverrides {
   std::optional<double> max_cost;
   std::optional<double> max_seconds;
   std::optional<std::int64_t> max_tokens;
+  std::vector<std::string> tools; // --tools FILE, after [sandbox] tools
 };
 
 // Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth, and
-// the budgets --max-cost, --max-seconds, --max-tokens.
+// the budgets --max-cost, --max-seconds, --max-tokens, and --tools.
 void add_run_override_options(CLI::App& command, RunOverrides& overrides);
+// Registers --tools FILE alone (rlm lua).
+void add_tools_option(CLI::App& command, std::vector<std::string>& tools);
 
 // Applies them. --sub-model with no sub provider adds one on the first root provider's
 // server.
 void apply_run_overrides(config::Config& cfg, const RunOverrides& overrides);
 
-// The loop's settings from the config. Throws Fatal (usage) for a max_cost that no provider
-// has prices to count.
+// The loop's settings from the config, the tool files read. Throws Fatal (usage) for a
+// max_cost that no provider has prices to count, or a tool file that cannot be read.
 loop::RunSettings run_settings(const config::Config& cfg);
 
 // The pool of a run; throws Fatal (usage) when no provider has the root role.

@@ -391,6 +391,10 @@ LoadResult load_config_file(const std::filesystem::path& path) {
       !dir.empty() && std::filesystem::path(dir).is_relative()) {
     dir = (path.parent_path() / dir).lexically_normal().string();
   }
+  for (auto& tool : result.config.sandbox.tools) { // so are tool files
+    if (std::filesystem::path(tool).is_relative())
+      tool = (path.parent_path() / tool).lexically_normal().string();
+  }
   return result;
 }
 

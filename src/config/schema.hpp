@@ -28,6 +28,7 @@ struct NonEmptyText {};
 struct HttpUrl {};
 struct EnvVarName {};
 struct LengthSpec {}; // "4k..128k" or "4k,32k,1m"
+struct FilePaths {};  // an array of paths, relative to the config file
 
 inline constexpr std::int64_t k_max_int = 1'000'000'000;
 
@@ -73,6 +74,7 @@ void visit_sandbox(auto& s, auto& v) {
   v("max_output_bytes", s.max_output_bytes, IntRange{256, 4 << 20});
   v("max_source_bytes", s.max_source_bytes, IntRange{256, 16 << 20});
   v("max_error_bytes", s.max_error_bytes, IntRange{64, 1 << 20});
+  v("tools", s.tools, FilePaths{});
 }
 
 void visit_http(auto& h, auto& v) {

@@ -273,6 +273,15 @@ Read<std::vector<double>> read_value(const toml::node& node, As<std::vector<doub
   });
 }
 
+Read<std::vector<std::string>> read_value(const toml::node& node, As<std::vector<std::string>>,
+                                          schema::FilePaths, std::string_view key) {
+  if (const auto* array = node.as_array(); array != nullptr && array->empty())
+    return std::vector<std::string>{}; // none, as `config show` writes the default
+  return read_items<std::string>(node, key, "[\"tools/dates.lua\"]", [&](const toml::node& item) {
+    return read_value(item, As<std::string>{}, schema::NonEmptyText{}, key);
+  });
+}
+
 Read<std::vector<BenchMethod>> read_value(const toml::node& node, As<std::vector<BenchMethod>>,
                                           schema::Plain, std::string_view key) {
   std::array<std::string_view, std::size(k_bench_methods)> names{};

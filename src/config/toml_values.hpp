@@ -41,6 +41,8 @@ Read<std::string> read_value(const toml::node& node, As<std::string>, schema::Le
                              std::string_view key);
 Read<std::vector<double>> read_value(const toml::node& node, As<std::vector<double>>,
                                      schema::NumberRange rule, std::string_view key);
+Read<std::vector<std::string>> read_value(const toml::node& node, As<std::vector<std::string>>,
+                                          schema::FilePaths, std::string_view key);
 Read<std::vector<BenchMethod>> read_value(const toml::node& node, As<std::vector<BenchMethod>>,
                                           schema::Plain, std::string_view key);
 Read<ProviderType> read_value(const toml::node& node, As<ProviderType>, schema::Plain,

@@ -146,13 +146,14 @@ private:
 
 RunResult Loop::run() {
   const auto numbers = prompt_numbers();
-  const auto system = system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers);
+  const auto system =
+      system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers, m_settings.tools);
   const auto first = briefing(m_documents, m_query, numbers);
   m_observer.on_start({RunMode::rlm, m_scope.depth, system, first});
   m_state.history.push({"system", system});
   m_state.history.push({"user", first});
-  auto repl =
-      m_scope.context.start_repl(m_documents, m_settings.limits, m_host, m_scope.context.cancel);
+  auto repl = m_scope.context.start_repl(m_documents, m_settings.limits, m_settings.tools, m_host,
+                                         m_scope.context.cancel);
   if (!repl)
     return finish(
         {.stop = StopReason::failure, .message = repl.error().message, .error = repl.error()});

@@ -80,7 +80,7 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
 }
 
 bool is_small(const document::DocumentSet& documents, const RunSettings& settings) {
-  return settings.bypass_enabled &&
+  return settings.bypass_enabled && settings.tools.empty() && // tools need the REPL
          total_chars(documents) < static_cast<std::uint64_t>(settings.bypass_threshold);
 }
 

@@ -18,7 +18,13 @@ bool wants_compact_prompt(config::PromptStyle style, std::optional<std::int64_t>
 // instruction, in round thousands, at most 80,000.
 std::int64_t example_chunk_chars(std::optional<std::int64_t> sub_prompt_chars);
 
+// What {{user_tools}} becomes: "" without tools, else a bullet listing each file with its
+// leading comment, cut to k_max_user_tools_chars.
+inline constexpr std::size_t k_max_user_tools_chars = 2'000;
+std::string user_tools_text(const std::vector<lua::ToolFile>& tools);
+
 std::string system_prompt(const Prompts& prompts, config::PromptStyle style,
-                          const PromptNumbers& numbers);
+                          const PromptNumbers& numbers,
+                          const std::vector<lua::ToolFile>& tools = {});
 
 } // namespace rlm::loop

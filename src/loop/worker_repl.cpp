@@ -5,9 +5,12 @@
 namespace rlm::loop {
 
 Result<std::unique_ptr<lua::Repl>> start_worker_repl(const document::DocumentSet& documents,
-                                                     const lua::Limits& limits, lua::Host& host,
+                                                     const lua::Limits& limits,
+                                                     const std::vector<lua::ToolFile>& tools,
+                                                     lua::Host& host,
                                                      const std::atomic<bool>* cancel) {
-  return lua::Session::start(documents, limits, host, {.cancel = cancel});
+  return lua::Session::start(documents, limits, host,
+                             {.grace_seconds = 1.0, .cancel = cancel, .tools = tools});
 }
 
 } // namespace rlm::loop

@@ -42,10 +42,10 @@ template <> struct Schema<DocumentSpan> {
 };
 
 template <> struct Schema<Init> {
-  static constexpr std::tuple fields{Field{"limits", &Init::limits},
-                                     Field{"documents_bytes", &Init::documents_bytes},
-                                     Field{"documents", &Init::documents},
-                                     Field{"address_space_bytes", &Init::address_space_bytes}};
+  static constexpr std::tuple fields{
+      Field{"limits", &Init::limits}, Field{"documents_bytes", &Init::documents_bytes},
+      Field{"documents", &Init::documents},
+      Field{"address_space_bytes", &Init::address_space_bytes}, Field{"tools", &Init::tools}};
   // Each document lies inside the memory file the worker maps.
   static Problem check(const Init& init) {
     const auto total = init.documents_bytes;
@@ -62,8 +62,14 @@ template <> struct Schema<Ready> {
   static constexpr std::tuple fields{Field{"memory_bytes", &Ready::memory_bytes}};
 };
 
+template <> struct Schema<ToolFile> {
+  static constexpr std::tuple fields{Field{"name", &ToolFile::name},
+                                     Field{"source", &ToolFile::source}};
+};
+
 template <> struct Schema<Failed> {
-  static constexpr std::tuple fields{Field{"message", &Failed::message}};
+  static constexpr std::tuple fields{Field{"message", &Failed::message},
+                                     Field{"tool_file", &Failed::tool_file}};
 };
 
 template <> struct Schema<Cell> { static constexpr std::tuple fields{Field{"code", &Cell::code}}; };

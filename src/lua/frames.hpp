@@ -14,6 +14,7 @@
 #include "rlm/lua/cell_result.hpp"
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
+#include "rlm/lua/tool_file.hpp"
 #include "rlm/util/error.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
@@ -48,6 +49,7 @@ struct Init {
   std::uint64_t documents_bytes = 0;
   std::vector<DocumentSpan> documents;
   std::optional<std::uint64_t> address_space_bytes; // the worker's virtual memory cap
+  std::vector<ToolFile> tools;                      // the user's, loaded before `ready`
   bool operator==(const Init&) const = default;
 };
 
@@ -60,6 +62,7 @@ struct Ready {
 // Worker to parent, instead of `ready` or of a result: why it stops (then it exits).
 struct Failed {
   std::string message;
+  std::optional<bool> tool_file; // true: a tool file of the user's failed, not the worker
   bool operator==(const Failed&) const = default;
 };
 

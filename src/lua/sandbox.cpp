@@ -152,7 +152,42 @@ const std::vector<std::uint64_t>& Sandbox::line_starts(lua_State* L) {
   return m_line_starts;
 }
 
+std::optional<std::string> Sandbox::load_tool(const ToolFile& tool) {
+  const auto chunk_name = "@" + tool.name; // Lua's messages then read "dates.lua:3: ..."
+  m_loading_tool = true;
+  const auto result = run_chunk(tool.source, chunk_name.c_str());
+  m_loading_tool = false;
+  if (result.error) {
+    const auto& message = result.error->message;
+    if (result.error->kind == CellError::Kind::timeout) {
+      return fmt::format("tool file {} did not finish loading within the cell time limit of {} s",
+                         tool.name, limits().cell_timeout_seconds);
+    }
+    if (message.starts_with(tool.name + ":")) return "tool file " + message;
+    return fmt::format("tool file {}: {}", tool.name, message);
+  }
+  if (result.final_answer) {
+    return fmt::format("tool file {} calls FINAL while it loads (a tool file defines functions)",
+                       tool.name);
+  }
+  lua_pushcfunction(m_state, &restore_reserved_globals);
+  const int status = lua_pcall(m_state, 0, 0, 0);
+  lua_settop(m_state, 0);
+  if (status != LUA_OK) return fmt::format("tool file {}: the REPL ran out of memory", tool.name);
+  if (!m_restored_names.empty()) {
+    return fmt::format("tool file {} replaces {}, which rlm defines (use other names)", tool.name,
+                       m_restored_names);
+  }
+  return std::nullopt;
+}
+
 void Sandbox::query_host() {
+  if (m_loading_tool) { // the parent is not answering queries until the REPL is ready
+    m_query_results.assign(m_prompts.size(),
+                           std::unexpected(std::string("a tool file cannot call llm_query while "
+                                                       "it loads (call it inside a function)")));
+    return;
+  }
   const auto started = Clock::now();
   m_query_results = m_host.query(m_prompts);
   m_query_results.resize(m_prompts.size(), std::unexpected(std::string("no answer")));
@@ -240,7 +275,7 @@ void Sandbox::begin_cell() {
 }
 
 // Puts back rlm's globals, then runs `code`; the error, if any, goes into `result`.
-void Sandbox::run_code(std::string_view code, CellResult& result) {
+void Sandbox::run_code(std::string_view code, const char* chunk_name, CellResult& result) {
   lua_State* L = m_state;
   m_guard.arm_alarm();
   lua_pushcfunction(L, &restore_reserved_globals);
@@ -251,7 +286,7 @@ void Sandbox::run_code(std::string_view code, CellResult& result) {
                     m_restored_names);
   }
   lua_settop(L, 0);
-  int status = luaL_loadbufferx(L, code.data(), code.size(), "=cell", "t");
+  int status = luaL_loadbufferx(L, code.data(), code.size(), chunk_name, "t");
   if (status == LUA_OK) status = lua_pcall(L, 0, 0, 0);
   if (status != LUA_OK) {
     m_guard.note_failure(L, status);
@@ -277,7 +312,9 @@ CellResult Sandbox::collect(CellResult result, double seconds) {
   return result;
 }
 
-CellResult Sandbox::run(std::string_view code) {
+CellResult Sandbox::run(std::string_view code) { return run_chunk(code, "=cell"); }
+
+CellResult Sandbox::run_chunk(std::string_view code, const char* chunk_name) {
   const auto started = Clock::now();
   begin_cell();
   CellResult result;
@@ -287,7 +324,7 @@ CellResult Sandbox::run(std::string_view code) {
         fmt::format("the cell has {} bytes, over the limit of {}; split it into smaller cells",
                     code.size(), limits().max_source_bytes)};
   } else {
-    run_code(code, result);
+    run_code(code, chunk_name, result);
   }
   return collect(std::move(result), std::chrono::duration<double>(Clock::now() - started).count());
 }

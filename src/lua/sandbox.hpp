@@ -27,6 +27,7 @@
 #include "rlm/lua/cell_result.hpp"
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
+#include "rlm/lua/tool_file.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -66,6 +67,12 @@ public:
   // Runs one cell. Never throws for anything the code does.
   CellResult run(std::string_view code);
 
+  // Runs one of the user's tool files as a cell named after its path, under a cell's limits,
+  // after load_documents. Why it failed, in one line ("tool file dates.lua:3: ..."), or
+  // nothing: a file that fails, calls FINAL, or replaces one of rlm's names is refused, and
+  // llm_query fails while it loads.
+  std::optional<std::string> load_tool(const ToolFile& tool);
+
   std::uint64_t memory_in_use() const { return m_guard.used(); }
 
   // --- for the tool functions (tools_*.cpp), which reach the sandbox from a lua_State ---
@@ -103,7 +110,8 @@ private:
   std::uint64_t push_document_table(lua_State* L); // returns the characters in all
   void push_counts(lua_State* L, std::uint64_t characters);
   void begin_cell();
-  void run_code(std::string_view code, CellResult& result);
+  CellResult run_chunk(std::string_view code, const char* chunk_name);
+  void run_code(std::string_view code, const char* chunk_name, CellResult& result);
   void finish_error(int status, CellResult& result);
   CellResult collect(CellResult result, double seconds);
 
@@ -121,6 +129,7 @@ private:
   std::optional<std::string> m_final;
   std::uint64_t m_sub_calls = 0;
   int m_capped_greps = 0; // noted in this cell
+  bool m_loading_tool = false;
   std::string m_restored_names;
   std::string m_answer;
   std::vector<const void*> m_open;

@@ -183,7 +183,7 @@ Result<> Session::start_worker() {
 }
 
 Result<> Session::send_init() {
-  frames::Init init{m_limits, m_documents.total_bytes(), {}, std::nullopt};
+  frames::Init init{m_limits, m_documents.total_bytes(), {}, std::nullopt, m_options.tools};
 #if !defined(__SANITIZE_ADDRESS__)
   // Virtual memory: the Lua heap's cap, plus room for RE2, the allocator and the mapping of
   // the documents during loading. (AddressSanitizer reserves terabytes: no cap there.)
@@ -206,13 +206,20 @@ Result<> Session::send_init() {
 Result<> Session::await_ready() {
   const auto deadline =
       Clock::now() + std::chrono::seconds(60) +
-      std::chrono::milliseconds(m_documents.total_bytes() / 10'000); // 10 MB/s at worst
+      std::chrono::milliseconds(m_documents.total_bytes() / 10'000) + // 10 MB/s at worst
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+          m_limits.cell_timeout_seconds * static_cast<double>(m_options.tools.size())));
   std::string why = "it did not answer";
   if (wait_readable(m_socket, deadline, nullptr) == Wait::ready) {
     const auto frame = protocol::receive(m_socket);
     if (frame) {
       const auto reply = frames::decode_one_of<frames::Ready, frames::Failed>(*frame);
       if (reply && std::holds_alternative<frames::Ready>(*reply)) return {};
+      if (reply && std::get<frames::Failed>(*reply).tool_file) { // the user's file, not rlm
+        stop_worker();
+        return fail(ErrorKind::usage, printable(std::get<frames::Failed>(*reply).message, 600),
+                    "fix the tool file, or leave it out of [sandbox] tools and --tools");
+      }
       why = why_not_ready(reply);
     } else if (frame.error() == protocol::Unreceived::malformed) {
       why = "it sent a frame that is not a JSON object";

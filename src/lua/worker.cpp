@@ -26,7 +26,7 @@ namespace rlm::lua {
 
 namespace {
 
-[[noreturn]] void fail(int fd, const std::string& message);
+[[noreturn]] void fail(int fd, const std::string& message, bool tool_file = false);
 template <class M> M receive(int fd);
 
 // The worker's side of llm_query: ask the parent over the socket and wait for the answers.
@@ -137,8 +137,9 @@ void pin_time_zone() {
 
 // Tells the parent why the worker stops, and exits: with status 1 once the parent has the
 // reason, cleanly (0) when the parent is gone.
-[[noreturn]] void fail(int fd, const std::string& message) {
-  if (frames::send(fd, frames::Failed{message}) != protocol::Sent::ok) ::_exit(0);
+[[noreturn]] void fail(int fd, const std::string& message, bool tool_file) {
+  const frames::Failed failed{message, tool_file ? std::optional(true) : std::nullopt};
+  if (frames::send(fd, failed) != protocol::Sent::ok) ::_exit(0);
   ::_exit(1);
 }
 
@@ -231,6 +232,9 @@ int run_worker_if_requested(int argc, char** argv) {
   auto sandbox = load(init, host, fd);
   pin_time_zone();
   confine(init, fd);
+  for (const auto& tool : init.tools) { // confined: the user's code runs as the model's does
+    if (const auto problem = sandbox->load_tool(tool)) fail(fd, *problem, true);
+  }
   if (frames::send(fd, frames::Ready{sandbox->memory_in_use()}) == protocol::Sent::ok) {
     while (send_result(fd, sandbox->run(receive<frames::Cell>(fd).code))) {
     }

@@ -52,8 +52,9 @@ class Case:
     def start(self, args, env_extra=None, **kw):
         env = {"PATH": os.environ["PATH"], "HOME": self.tmp, "LANG": "C.UTF-8"}
         env.update(env_extra or {})
+        kw.setdefault("cwd", self.tmp)
         return subprocess.Popen([self.rlm, "--config", os.path.join(self.tmp, "rlm.toml")] + args,
-                                cwd=self.tmp, stdin=subprocess.DEVNULL, env=env, **kw)
+                                stdin=subprocess.DEVNULL, env=env, **kw)
 
     def run(self, args, **kw):
         kw.setdefault("stdout", subprocess.PIPE)
@@ -375,13 +376,70 @@ def a_server_that_does_not_speak_http_is_retried(c, source, url, requests):
 a_server_that_does_not_speak_http_is_retried.script = {}
 
 
+DATES_TOOL = """-- iso_date(s): the first "3 May 2024" in s as "2024-05-03"; nil when none
+local months = {Jan=1, Feb=2, Mar=3, Apr=4, May=5, Jun=6, Jul=7, Aug=8, Sep=9, Oct=10, Nov=11, Dec=12}
+function iso_date(s)
+  local d, m, y = re.match(s, [[(\\d{1,2}) ([A-Z][a-z]{2})[a-z]* (\\d{4})]])
+  if not d then return nil end
+  return string.format("%s-%02d-%02d", y, months[m], tonumber(d))
+end
+"""
+
+
+def user_tools_load_and_are_listed(c, source, url, requests):
+    """[sandbox] tools, relative to the config file, run from another folder; a small
+    document that would go to the model directly runs the loop, since tools need the REPL."""
+    os.makedirs(os.path.join(c.tmp, "lib"))
+    os.makedirs(os.path.join(c.tmp, "elsewhere"))
+    c.write("lib/dates.lua", DATES_TOOL)
+    c.write("dates.txt", "They met on 3 May 2024.\n")
+    c.write("rlm.toml", config(url) + '\n[sandbox]\ntools = ["lib/dates.lua"]\n')
+    code, out, err = c.run(["ask", "-c", "../dates.txt", "When did they meet?"],
+                           cwd=os.path.join(c.tmp, "elsewhere"))
+    expect(code == 0 and out == "2024-05-03\n", f"exit {code}", out, err)
+    chats = [r["body"] for r in requests() if r["path"] == "/v1/chat/completions"]
+    expect(len(chats) == 2, f"{len(chats)} model calls, expected the loop's 2", out, err)
+    system = chats[0]["messages"][0]["content"]
+    expect("- dates.lua:\n    iso_date(s): the first" in system, "the prompt does not list the tool",
+           system, err)
+    expect(c.tmp not in system, "the prompt shows the tool's full path", system, err)
+    expect("2024-05-03" in chats[1]["messages"][-1]["content"], "the tool's output is not fed back",
+           out, err)
+
+
+user_tools_load_and_are_listed.script = {
+    "replies": [{"match": {"call": 1}, "text": "```lua\nprint(iso_date(context))\n```"}],
+    "default": {"text": "```lua\nFINAL(iso_date(context))\n```"}}
+
+
+def a_tool_file_that_fails_is_one_line_before_any_model_call(c, source, url, requests):
+    c.write("rlm.toml", config(url))
+    c.write("bad.lua", "-- broken\nfunction f()\n  return 1 +\nend\n")
+    c.write("loop.lua", "while true do end\n")
+    c.write("mine.lua", "function grep() return {} end\n")
+    code, out, err = c.run(["ask", "--tools", "bad.lua", "-c", "doc.txt", "q"])
+    one_error(code, out, err, 2, "tool file bad.lua:4: unexpected symbol near 'end'")
+    code, out, err = c.run(["ask", "--tools", "nope.lua", "-c", "doc.txt", "q"])
+    one_error(code, out, err, 2, "cannot read the tool file nope.lua")
+    code, out, err = c.run(["ask", "--tools", "mine.lua", "-c", "doc.txt", "q"])
+    one_error(code, out, err, 2, "tool file mine.lua replaces grep")
+    code, out, err = c.run(["lua", "--timeout", "1", "--tools", "loop.lua", "-e", "print(1)"])
+    one_error(code, out, err, 2, "tool file loop.lua did not finish loading within the cell time "
+              "limit of 1 s")
+    expect(not [r for r in requests() if "chat" in r["path"]], "a model was called", out, err)
+
+
+a_tool_file_that_fails_is_one_line_before_any_model_call.script = {"default": {"text": "FINAL(x)"}}
+
+
 CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuses_what_cannot_fit,
          silent_truncation_is_a_truncated_bench_task, a_missing_sub_model_stops_the_run,
          a_transient_sub_call_failure_is_warned_and_counted, a_reply_that_breaks_off_is_retried,
          sigterm_and_sighup_end_the_run_cleanly, pipes_and_closed_streams, progress_lines_agree,
          hostile_inputs_end_in_one_clear_line, an_echoed_key_never_appears,
          a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer,
-         a_server_that_does_not_speak_http_is_retried]
+         a_server_that_does_not_speak_http_is_retried, user_tools_load_and_are_listed,
+         a_tool_file_that_fails_is_one_line_before_any_model_call]
 
 
 def main():

@@ -60,6 +60,7 @@ struct SandboxSettings {
   std::int64_t max_output_bytes = 64 * 1024;
   std::int64_t max_source_bytes = 256 * 1024;
   std::int64_t max_error_bytes = 2048;
+  std::vector<std::string> tools; // the user's Lua tool files, relative to the config file
 };
 
 // How rlm talks HTTP to providers.

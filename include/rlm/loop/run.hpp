@@ -9,6 +9,7 @@
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
 #include "rlm/lua/repl.hpp"
+#include "rlm/lua/tool_file.hpp"
 #include "rlm/providers/pool.hpp"
 
 #include <atomic>
@@ -42,6 +43,7 @@ struct RunSettings {
   config::PromptStyle prompt_style = config::PromptStyle::automatic;
   bool split_oversized_prompts = false; // cut a prompt over the sub window into parts
   lua::Limits limits;
+  std::vector<lua::ToolFile> tools; // the user's own ([sandbox] tools, --tools)
   BudgetLimits budgets;
   // How long the last call for the best answer may run past max_seconds; unset: a tenth of
   // max_seconds, between 5 and 60 s.
@@ -167,13 +169,16 @@ struct RunResult {
   double seconds = 0;
 };
 
-// Starts a REPL over `documents` whose llm_query goes to `host`. The default starts the
-// confined worker process (lua::Session); tests stand an in-process sandbox in its place.
+// Starts a REPL over `documents` with the user's `tools` loaded, whose llm_query goes to
+// `host`. The default starts the confined worker process (lua::Session); tests stand an
+// in-process sandbox in its place.
 using ReplFactory = std::function<Result<std::unique_ptr<lua::Repl>>(
-    const document::DocumentSet& documents, const lua::Limits& limits, lua::Host& host,
-    const std::atomic<bool>* cancel)>;
+    const document::DocumentSet& documents, const lua::Limits& limits,
+    const std::vector<lua::ToolFile>& tools, lua::Host& host, const std::atomic<bool>* cancel)>;
 Result<std::unique_ptr<lua::Repl>> start_worker_repl(const document::DocumentSet& documents,
-                                                     const lua::Limits& limits, lua::Host& host,
+                                                     const lua::Limits& limits,
+                                                     const std::vector<lua::ToolFile>& tools,
+                                                     lua::Host& host,
                                                      const std::atomic<bool>* cancel);
 
 // What a run works with besides the question.

@@ -8,6 +8,7 @@
 #include "rlm/lua/host.hpp"
 #include "rlm/lua/limits.hpp"
 #include "rlm/lua/repl.hpp"
+#include "rlm/lua/tool_file.hpp"
 #include "rlm/util/error.hpp"
 
 #include <atomic>
@@ -26,6 +27,8 @@ struct SessionOptions {
   double grace_seconds = 1.0;
   // When set (Ctrl-C), a running cell is stopped at once: the worker is killed and restarted.
   const std::atomic<bool>* cancel = nullptr;
+  // The user's tool files, loaded into every worker before its first cell.
+  std::vector<ToolFile> tools = {};
 };
 
 // The worker is always confined (rlimits + seccomp, see src/lua/confinement.hpp): nothing
@@ -33,7 +36,8 @@ struct SessionOptions {
 class Session final : public Repl {
 public:
   // Starts the worker and loads `documents` into it (which must outlive the session). The
-  // error (ErrorKind::internal, "cannot start the Lua REPL: ...") says why it cannot start.
+  // error (ErrorKind::internal, "cannot start the Lua REPL: ...") says why it cannot start;
+  // a tool file that fails to load is ErrorKind::usage, "tool file dates.lua:3: ...".
   static Result<std::unique_ptr<Session>> start(const document::DocumentSet& documents,
                                                 const Limits& limits, Host& host,
                                                 SessionOptions options = {});

@@ -131,6 +131,46 @@ TEST(LuaSession, AWorkerThatDiesIsReportedAndReplaced) {
   EXPECT_EQ(f.run("print(#context)").output, "11\n");
 }
 
+TEST(LuaSession, TheUsersToolsAreLoadedIntoEveryWorkerItStarts) {
+  document::DocumentSet documents;
+  ASSERT_TRUE(documents.add_text("doc.txt", "alpha\nbeta\n"));
+  auto limits = testing::small_limits();
+  limits.cell_timeout_seconds = 5.0;
+  testing::ScriptedHost host;
+  const auto session =
+      Session::start(documents, limits, host,
+                     {.grace_seconds = 0.5,
+                      .cancel = nullptr,
+                      .tools = {{"tools/last.lua", "function last_line() return line(-1) end"}}})
+          .value();
+  EXPECT_EQ(session->run("print(last_line())")->output, "beta\n");
+  const auto pid = session->worker_pid();
+  std::thread killer([pid] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(pid, SIGABRT);
+  });
+  const auto crashed = session->run("while true do end").value();
+  killer.join();
+  EXPECT_TRUE(crashed.state_reset);
+  EXPECT_NE(session->worker_pid(), pid);
+  EXPECT_EQ(session->run("print(last_line())")->output, "beta\n"); // the new worker has it
+}
+
+TEST(LuaSession, AToolFileThatFailsIsAUsageErrorNamingItsLine) {
+  document::DocumentSet documents;
+  ASSERT_TRUE(documents.add_text("doc.txt", "alpha\n"));
+  testing::ScriptedHost host;
+  const auto session =
+      Session::start(documents, testing::small_limits(), host,
+                     {.grace_seconds = 0.5,
+                      .cancel = nullptr,
+                      .tools = {{"ok.lua", "function ok() end"},
+                                {"tools/bad.lua", "x = 1\nerror('no dates here')\n"}}});
+  ASSERT_FALSE(session);
+  EXPECT_EQ(session.error().kind, ErrorKind::usage);
+  EXPECT_EQ(session.error().message, "tool file tools/bad.lua:2: no dates here");
+}
+
 TEST(LuaSession, LlmQueryReachesTheParentsHostAndItsWaitDoesNotCount) {
   SessionFixture f(1.0);
   f.host.delay = std::chrono::milliseconds(800);

@@ -57,7 +57,7 @@ public:
   }
   // Sends a good init and expects "ready".
   void start() const {
-    send(frames::encode(frames::Init{testing::small_limits(), 0, {}, std::nullopt}));
+    send(frames::encode(frames::Init{testing::small_limits(), 0, {}, std::nullopt, {}}));
     ASSERT_TRUE(frames::decode<frames::Ready>(next()));
   }
   int socket() const { return m_socket; }
@@ -115,7 +115,7 @@ TEST(LuaWorker, AsksTheParentForAnswersAndUsesThem) {
 
 TEST(LuaWorker, AMalformedInitIsRefusedByName) {
   ForkedWorker worker;
-  auto init = frames::encode(frames::Init{testing::small_limits(), 0, {}, std::nullopt});
+  auto init = frames::encode(frames::Init{testing::small_limits(), 0, {}, std::nullopt, {}});
   init.erase("limits");
   worker.send(init);
   EXPECT_EQ(failure(worker), "it received malformed \"init\" message: limits is missing");

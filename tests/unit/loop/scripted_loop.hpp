@@ -117,6 +117,12 @@ public:
       views.push_back({documents.documents()[i].name, m_texts[i]});
     m_sandbox.load_documents(views);
   }
+  Result<> load_tools(const std::vector<lua::ToolFile>& tools) {
+    for (const auto& tool : tools) {
+      if (auto problem = m_sandbox.load_tool(tool)) return fail(ErrorKind::usage, *problem);
+    }
+    return {};
+  }
   Result<lua::CellResult> run(std::string_view code) override {
     ++cells_run;
     if (fail_after && cells_run > *fail_after)
@@ -183,10 +189,13 @@ struct ScriptedLoop {
         settings,
         recorder,
         cancel_flag(),
-        [this](const document::DocumentSet& docs, const lua::Limits& limits, lua::Host& host,
+        [this](const document::DocumentSet& docs, const lua::Limits& limits,
+               const std::vector<lua::ToolFile>& tools, lua::Host& host,
                const std::atomic<bool>*) -> Result<std::unique_ptr<lua::Repl>> {
           if (repl_start_error) return std::unexpected(*repl_start_error);
           auto repl = std::make_unique<InProcessRepl>(docs, limits, host);
+          if (auto loaded = repl->load_tools(tools); !loaded)
+            return std::unexpected(loaded.error());
           repl->fail_after = repl_fails_after;
           return repl;
         }};

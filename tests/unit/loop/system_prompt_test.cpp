@@ -11,6 +11,7 @@ namespace rlm::loop {
 namespace {
 
 using config::PromptStyle;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -80,6 +81,39 @@ TEST(SystemPrompt, ExampleChunksFitTheSubPromptLimit) {
   EXPECT_EQ(example_chunk_chars(1'200), 1'000);
   EXPECT_EQ(example_chunk_chars(std::nullopt), 80'000);
   EXPECT_EQ(example_chunk_chars(10'000'000), 80'000);
+}
+
+TEST(SystemPrompt, ListsTheUsersToolsAfterRlmsOwnWithTheirComments) {
+  const std::vector<lua::ToolFile> tools = {
+      {"/home/ann/lib/dates.lua", "-- iso_date(s): a date as YYYY-MM-DD\n-- count_dates()\nx = 1"},
+      {"plain.lua", "function plain() end"}};
+  for (const auto style : {PromptStyle::full, PromptStyle::compact}) {
+    const auto text = system_prompt(builtin(), style, {}, tools);
+    EXPECT_THAT(text, AnyOf(HasSubstr("ends the run with the answer\n- The user's"),
+                            HasSubstr("variable `name`.\n- The user's")));
+    EXPECT_THAT(text, HasSubstr("\n- The user's own tools, already loaded (call them like the "
+                                "ones above):\n  - dates.lua:\n    iso_date(s): a date as "
+                                "YYYY-MM-DD\n    count_dates()\n  - plain.lua: (no "
+                                "description)\n"));
+    EXPECT_THAT(text, Not(HasSubstr("/home/ann"))); // the name, never the path
+    EXPECT_THAT(text, Not(HasSubstr("{{")));
+  }
+  // Without tools the placeholder leaves nothing, not even a blank line.
+  const auto without = system_prompt(builtin(), PromptStyle::full, {});
+  EXPECT_THAT(without, HasSubstr("variable `name`.\n\nLua is not Python"));
+}
+
+TEST(SystemPrompt, ToolDescriptionsAreCutAtTheirLimitSayingSo) {
+  std::vector<lua::ToolFile> tools;
+  for (int i = 0; i < 40; ++i) {
+    tools.push_back({"t" + std::to_string(i) + ".lua", "-- " + std::string(100, 'd') + "\n"});
+  }
+  const auto text = user_tools_text(tools);
+  EXPECT_LT(text.size(), k_max_user_tools_chars + 200);
+  EXPECT_THAT(text, HasSubstr("more characters]"));
+  EXPECT_THAT(text, HasSubstr("- t0.lua:"));
+  EXPECT_THAT(text, Not(HasSubstr("- t39.lua:")));
+  EXPECT_EQ(user_tools_text({}), "");
 }
 
 } // namespace

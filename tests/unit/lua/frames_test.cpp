@@ -23,7 +23,11 @@ template <class M> struct Sample;
 template <> struct Sample<Init> {
   static Init make() {
     Limits limits{2.5, 123 << 20, 777, 888, 99};
-    return {limits, 30, {{"a.txt", 0, 10}, {"b.txt", 10, 20}}, std::uint64_t{5} << 30};
+    return {limits,
+            30,
+            {{"a.txt", 0, 10}, {"b.txt", 10, 20}},
+            std::uint64_t{5} << 30,
+            {{"tools/dates.lua", "-- dates\nfunction d() end"}}};
   }
   static inline const std::set<std::string> optional = {"address_space_bytes"};
 };
@@ -34,8 +38,8 @@ template <> struct Sample<Ready> {
 };
 
 template <> struct Sample<Failed> {
-  static Failed make() { return {"cannot map the documents"}; }
-  static inline const std::set<std::string> optional = {};
+  static Failed make() { return {"cannot map the documents", true}; }
+  static inline const std::set<std::string> optional = {"tool_file"};
 };
 
 template <> struct Sample<Cell> {
@@ -222,7 +226,7 @@ TEST(Frames, OneOfSeveralIsDecodedOrRefused) {
   const auto ready = decode_one_of<Ready, Failed>(encode(Ready{7}));
   ASSERT_TRUE(ready);
   EXPECT_EQ(std::get<Ready>(*ready).memory_bytes, 7U);
-  const auto failed = decode_one_of<Ready, Failed>(encode(Failed{"no"}));
+  const auto failed = decode_one_of<Ready, Failed>(encode(Failed{"no", std::nullopt}));
   ASSERT_TRUE(failed);
   EXPECT_EQ(std::get<Failed>(*failed).message, "no");
   const auto other = decode_one_of<Ready, Failed>(encode(Cell{"x"}));
