@@ -87,7 +87,9 @@ def main():
     write("worker_frame", b"\x01" + json.dumps({"type": "query", "prompts": ["a", "b"]}).encode(), "query")
     write("worker_frame", b"\x04" + json.dumps({"type": "init", "limits": {"cell_timeout_seconds": 30, "memory_limit_bytes": 1 << 30,
                                                 "max_output_bytes": 65536, "max_source_bytes": 262144, "max_error_bytes": 2048},
-                                                "documents_bytes": 10, "documents": [{"name": "a", "offset": 0, "bytes": 10}]}).encode(), "init")
+                                                "documents_bytes": 10, "documents": [{"name": "a", "offset": 0, "bytes": 10}],
+                                                "tools": [{"name": "tools/dates.lua", "source": "-- d()\nfunction d() end"}]}).encode(), "init")
+    write("worker_frame", b"\x01" + json.dumps({"type": "failed", "message": "tool file x.lua:3: boom", "tool_file": True}).encode(), "failed-tool")
     write("worker_frame", b"\x04" + json.dumps({"type": "answers", "answers": [{"text": "x"}, {"error": "e"}], "model_seconds": 0.5}).encode(), "answers")
     # Documents: text with multi-byte characters, fed in pieces of 1, 3 and whole.
     text = "héllo wörld ✓ 𝄞\nline two\r\n".encode()
