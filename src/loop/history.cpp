@@ -63,6 +63,12 @@ std::string compact_reply(const std::string& text, int level) {
 
 } // namespace
 
+std::size_t feedback_limit(std::size_t max_feedback_bytes, std::optional<std::int64_t> root_room) {
+  if (!root_room) return max_feedback_bytes;
+  const auto third = static_cast<std::size_t>(std::max<std::int64_t>(0, *root_room / 3));
+  return std::min(max_feedback_bytes, std::max(third, k_min_feedback_chars));
+}
+
 std::int64_t conversation_chars(const std::vector<providers::Message>& messages) {
   std::int64_t chars = 0;
   for (const auto& m : messages)

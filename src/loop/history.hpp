@@ -28,6 +28,12 @@ inline constexpr std::int64_t k_template_chars_per_message = 48;
 // How many of the newest turns stay whole while older ones can still be compacted.
 inline constexpr int k_whole_turns = 2;
 
+// The output a turn feeds back: max_feedback_bytes, or less when the root model's prompt
+// room is known and small, so that the newest turn (which is never compacted) takes at most
+// a third of it; never under k_min_feedback_chars.
+inline constexpr std::size_t k_min_feedback_chars = 2'000;
+std::size_t feedback_limit(std::size_t max_feedback_bytes, std::optional<std::int64_t> root_room);
+
 // The characters `messages` cost: their text and the template's share.
 std::int64_t conversation_chars(const std::vector<providers::Message>& messages);
 

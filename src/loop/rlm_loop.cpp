@@ -142,9 +142,12 @@ private:
   LoopState m_state;
   SubCallHost m_host;
   std::unique_ptr<lua::Repl> m_repl;
+  std::size_t m_output_limit = 0; // output fed back per turn (feedback_limit)
 };
 
 RunResult Loop::run() {
+  m_output_limit = feedback_limit(m_settings.max_feedback_bytes,
+                                  m_scope.context.pool.prompt_room_chars(m_scope.root_role));
   const auto numbers = prompt_numbers();
   const auto system =
       system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers, m_settings.tools);
@@ -179,7 +182,7 @@ PromptNumbers Loop::prompt_numbers() const {
   auto& pool = m_scope.context.pool;
   return {.max_iterations = m_settings.max_iterations,
           .sub_calls = m_scope.budget.left(),
-          .output_chars = m_settings.max_feedback_bytes,
+          .output_chars = m_output_limit,
           .sub_prompt_chars = pool.prompt_room_chars(config::Role::sub),
           .root_window_tokens = pool.window_tokens(m_scope.root_role),
           .budgets = budgets_briefing(m_settings.budgets)};
@@ -324,7 +327,7 @@ std::optional<Ending> Loop::sub_calls_stopped() const {
 void Loop::send_feedback(Turn& turn) {
   const auto& budget = m_scope.budget;
   turn.record.feedback =
-      feedback_message(turn.output, turn.ran_code, turn.record.notes, m_settings.max_feedback_bytes,
+      feedback_message(turn.output, turn.ran_code, turn.record.notes, m_output_limit,
                        {turn.record.number, m_settings.max_iterations, budget.left(), budget.limit,
                         budgets_left(budget.spending)});
   m_state.history.push({"user", turn.record.feedback});

@@ -102,6 +102,17 @@ TEST(Compaction, ARefusalWithNothingToCompactEndsTheRunWithIt) {
   EXPECT_FALSE(result.answer);
 }
 
+TEST(Compaction, ASmallWindowCutsEachTurnsOutputToAThirdOfIt) {
+  ScriptedLoop f;
+  f.prompts.system = "SYSTEM output={{output_chars}}";
+  f.root->room_chars = 9'000;
+  f.lua("print(string.rep('z', 5000))").lua("FINAL('done')");
+  f.run();
+  EXPECT_EQ(f.root->requests.at(0).front().content, "SYSTEM output=3,000");
+  EXPECT_THAT(f.last_message_of_request(2),
+              HasSubstr("[output truncated: 2001 more bytes not shown")); // 5,001 with "\n"
+}
+
 TEST(Compaction, TheFinalCallFitsTheWindowToo) {
   ScriptedLoop f;
   f.settings.max_iterations = 8;

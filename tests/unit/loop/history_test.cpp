@@ -62,6 +62,14 @@ TEST(History, ConversationCharsCountTextAndTemplate) {
             5 + 2 * k_template_chars_per_message);
 }
 
+TEST(History, TheOutputPerTurnTakesAtMostAThirdOfASmallWindow) {
+  EXPECT_EQ(feedback_limit(20'000, std::nullopt), 20'000U); // unknown window: as configured
+  EXPECT_EQ(feedback_limit(20'000, 300'000), 20'000U);      // a large one changes nothing
+  EXPECT_EQ(feedback_limit(20'000, 12'000), 4'000U);
+  EXPECT_EQ(feedback_limit(20'000, 3'000), k_min_feedback_chars); // never under the floor
+  EXPECT_EQ(feedback_limit(500, 3'000), 500U);                    // nor over what was set
+}
+
 TEST(History, NothingChangesWhenItFits) {
   auto h = history_of(4);
   const auto size = conversation_chars(h.view());
