@@ -92,58 +92,99 @@ std::vector<History::TurnSpan> History::turns() const {
   return spans;
 }
 
+namespace {
+
+std::int64_t message_chars(std::size_t content_size) {
+  return static_cast<std::int64_t>(content_size) + k_template_chars_per_message;
+}
+
+std::string compacted(const providers::Message& m, int level) {
+  if (level == 0) return m.content;
+  return m.role == "assistant" ? compact_reply(m.content, level) : compact_output(m.content, level);
+}
+
+// What the briefing gains when turns were left out.
+std::string dropped_note(int dropped, std::size_t dropped_chars) {
+  return fmt::format("\n\n[compacted: the first {} turn{} ({} characters) left out to fit the "
+                     "root model's window; the REPL still holds every variable they set]",
+                     dropped, dropped == 1 ? "" : "s", with_commas(dropped_chars));
+}
+
+} // namespace
+
+std::int64_t History::turn_chars(const TurnSpan& span, int level) const {
+  if (level >= k_dropped) return 0;
+  std::int64_t chars = 0;
+  for (auto i = span.first; i < span.end; ++i) {
+    const auto& m = m_messages[i];
+    chars += message_chars(level == 0 ? m.content.size() : compacted(m, level).size());
+  }
+  return chars;
+}
+
+History::Dropped History::dropped(const std::vector<TurnSpan>& spans) const {
+  Dropped out;
+  for (std::size_t t = 0; t < spans.size(); ++t) {
+    if (m_levels[t] < k_dropped) continue;
+    ++out.turns;
+    for (auto i = spans[t].first; i < spans[t].end; ++i) out.chars += m_messages[i].content.size();
+  }
+  return out;
+}
+
+std::int64_t History::head_chars(const std::vector<TurnSpan>& spans) const {
+  const auto head = spans.empty() ? m_messages.size() : spans.front().first;
+  std::int64_t chars = 0;
+  for (std::size_t i = 0; i < head; ++i) chars += message_chars(m_messages[i].content.size());
+  const auto gone = dropped(spans);
+  if (gone.turns > 0 && head > 0)
+    chars += static_cast<std::int64_t>(dropped_note(gone.turns, gone.chars).size());
+  return chars;
+}
+
 std::vector<providers::Message> History::view() const {
   const auto spans = turns();
   const auto head = spans.empty() ? m_messages.size() : spans.front().first;
   std::vector<providers::Message> out(m_messages.begin(),
                                       m_messages.begin() + static_cast<std::ptrdiff_t>(head));
-  int dropped = 0;
-  std::size_t dropped_chars = 0;
   for (std::size_t t = 0; t < spans.size(); ++t) {
-    const int level = m_levels[t];
-    if (level >= k_dropped) {
-      ++dropped;
-      for (auto i = spans[t].first; i < spans[t].end; ++i)
-        dropped_chars += m_messages[i].content.size();
-      continue;
-    }
-    for (auto i = spans[t].first; i < spans[t].end; ++i) {
-      const auto& m = m_messages[i];
-      if (level == 0) {
-        out.push_back(m);
-      } else {
-        out.push_back({m.role, m.role == "assistant" ? compact_reply(m.content, level)
-                                                     : compact_output(m.content, level)});
-      }
-    }
+    if (m_levels[t] >= k_dropped) continue;
+    for (auto i = spans[t].first; i < spans[t].end; ++i)
+      out.push_back({m_messages[i].role, compacted(m_messages[i], m_levels[t])});
   }
-  if (dropped > 0 && head > 0) {
-    out[head - 1].content +=
-        fmt::format("\n\n[compacted: the first {} turn{} ({} characters) left out to fit the "
-                    "root model's window; the REPL still holds every variable they set]",
-                    dropped, dropped == 1 ? "" : "s", with_commas(dropped_chars));
-  }
+  const auto gone = dropped(spans);
+  if (gone.turns > 0 && head > 0) out[head - 1].content += dropped_note(gone.turns, gone.chars);
   return out;
 }
 
-bool History::raise_one(std::size_t whole_turns) {
-  const auto count = turns().size();
-  if (count <= whole_turns) return false;
+std::optional<std::size_t> History::raise_one(std::size_t count, std::size_t whole_turns) {
+  if (count <= whole_turns) return std::nullopt;
   const auto older = m_levels.begin() + static_cast<std::ptrdiff_t>(count - whole_turns);
   const auto lowest = std::min_element(m_levels.begin(), older); // the oldest of the lowest
-  if (*lowest >= k_dropped) return false;
+  if (*lowest >= k_dropped) return std::nullopt;
   ++*lowest;
-  return true;
+  return static_cast<std::size_t>(lowest - m_levels.begin());
 }
 
+// Sizes are kept per turn, so a step costs the one turn it changes, not the whole view.
 std::optional<CompactionRecord> History::fit(std::int64_t limit_chars, std::string reason) {
-  const auto before = conversation_chars(view());
+  const auto spans = turns();
+  std::vector<std::int64_t> costs;
+  std::int64_t turns_total = 0;
+  for (std::size_t t = 0; t < spans.size(); ++t) {
+    costs.push_back(turn_chars(spans[t], m_levels[t]));
+    turns_total += costs.back();
+  }
+  const auto before = head_chars(spans) + turns_total;
   if (before <= limit_chars) return std::nullopt;
   const auto target = limit_chars / 100 * k_refill_percent;
   auto now = before;
   for (auto whole = static_cast<std::size_t>(k_whole_turns); now > target;) {
-    if (raise_one(whole)) {
-      now = conversation_chars(view());
+    if (const auto t = raise_one(spans.size(), whole)) {
+      turns_total -= costs[*t];
+      costs[*t] = turn_chars(spans[*t], m_levels[*t]);
+      turns_total += costs[*t];
+      now = head_chars(spans) + turns_total;
     } else if (whole > 1) {
       --whole; // the older of the newest turns too, as a last resort; never the newest
     } else {

@@ -54,8 +54,17 @@ private:
     std::size_t first = 0; // the assistant message
     std::size_t end = 0;   // one past its last user message
   };
+  struct Dropped {
+    int turns = 0;
+    std::size_t chars = 0; // their messages' text
+  };
   std::vector<TurnSpan> turns() const;
-  bool raise_one(std::size_t whole_turns); // one step of compaction; false when none is left
+  std::int64_t turn_chars(const TurnSpan& span, int level) const; // its cost at `level`
+  Dropped dropped(const std::vector<TurnSpan>& spans) const;
+  std::int64_t head_chars(const std::vector<TurnSpan>& spans) const; // with the dropped note
+  // One step of compaction among the `count` turns: the turn raised, or nothing when none is
+  // left to raise outside the newest `whole_turns`.
+  std::optional<std::size_t> raise_one(std::size_t count, std::size_t whole_turns);
 
   std::vector<providers::Message> m_messages;
   std::vector<int> m_levels; // per turn, oldest first: 0 whole … 3 dropped
