@@ -146,7 +146,7 @@ Examples:
   rlm lua --context a.txt --context b.txt -e 'for _, d in ipairs(documents) do print(d.name, d.chars) end'
   rlm lua --context big.log -e 'for _, h in ipairs(grep("ERROR", 1, 5)) do print(h.line, h.text) end'
   rlm lua -e 'x = 42' -e 'FINAL(x)'           cells share variables; FINAL's answer prints last
-  rlm lua --tools dates.lua -e 'print(parse_date("3 May 2024"))'   try your own tools
+  rlm lua --tools dates.lua -e 'print(iso_date("3 May 2024"))'     try your own tools
 The tools are documented in docs/lua-api.md. llm_query has no model here and fails clearly.)");
   commands.push_back({lua, [options, &context] { return run_lua(*options, context); }});
 }
