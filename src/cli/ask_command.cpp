@@ -87,6 +87,7 @@ nlohmann::json header(const config::Config& cfg, const document::DocumentSet& do
                          {"base_url", p.base_url}});
   }
   return {{"type", "run"},
+          {"trajectory_version", loop::k_trajectory_version},
           {"rlm_version", k_version},
           {"query", query},
           {"documents", documents},
@@ -97,6 +98,7 @@ nlohmann::json header(const config::Config& cfg, const document::DocumentSet& do
             {"max_depth", cfg.max_depth},
             {"bypass_enabled", cfg.bypass_enabled},
             {"bypass_threshold", cfg.bypass_threshold},
+            {"trajectory_max_text", cfg.trajectory_max_text},
             {"max_cost", cfg.max_cost ? nlohmann::json(*cfg.max_cost) : nlohmann::json()},
             {"max_seconds", cfg.max_seconds ? nlohmann::json(*cfg.max_seconds) : nlohmann::json()},
             {"max_tokens", cfg.max_tokens ? nlohmann::json(*cfg.max_tokens) : nlohmann::json()}}}};
@@ -117,6 +119,9 @@ public:
   }
   void on_iteration(const loop::IterationRecord& r) override {
     for (auto* o : m_observers) o->on_iteration(r);
+  }
+  void on_request(const loop::RequestRecord& r) override {
+    for (auto* o : m_observers) o->on_request(r);
   }
 
 private:

@@ -117,6 +117,7 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.bypass_threshold = cfg.bypass_threshold;
   settings.prompt_style = cfg.prompt_style;
   settings.split_oversized_prompts = cfg.split_oversized_prompts;
+  settings.trajectory_max_text = static_cast<std::size_t>(cfg.trajectory_max_text);
   settings.limits = sandbox_limits(cfg.sandbox);
   settings.tools = or_exit(lua::read_tool_files(cfg.sandbox.tools));
   settings.budgets = {cfg.max_cost, cfg.max_seconds, cfg.max_tokens};

@@ -45,6 +45,7 @@ void visit_top_level(auto& c, auto& v) {
   v("prompts_dir", c.prompts_dir, AnyText{});
   v("prompt_style", c.prompt_style, Plain{});
   v("split_oversized_prompts", c.split_oversized_prompts, Plain{});
+  v("trajectory_max_text", c.trajectory_max_text, IntRange{0, k_max_int});
 }
 
 // Keys of one [[providers]] table. `provider_type` and `role` are read by the loader first

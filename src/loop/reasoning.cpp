@@ -1,6 +1,7 @@
 #include "reasoning.hpp"
 
-#include "rlm/loop/briefing.hpp"
+#include "recorded_text.hpp"
+
 #include "rlm/providers/reasoning.hpp"
 #include "rlm/util/display.hpp"
 
@@ -20,10 +21,10 @@ std::string how_it_ended(const providers::ChatResponse& response) {
 } // namespace
 
 std::string recorded_reasoning(std::string_view reasoning) {
-  if (reasoning.size() <= k_recorded_reasoning_bytes) return std::string(reasoning);
-  auto kept = utf8_prefix(reasoning, k_recorded_reasoning_bytes);
-  const auto dropped = reasoning.size() - kept.size();
-  return kept + fmt::format("\n[reasoning cut: {} more bytes not recorded]", with_commas(dropped));
+  auto recorded = recorded_text(reasoning, k_recorded_reasoning_bytes);
+  if (recorded.cut == 0) return std::move(recorded.text);
+  return recorded.text +
+         fmt::format("\n[reasoning cut: {} more bytes not recorded]", with_commas(recorded.cut));
 }
 
 void record_reasoning(IterationRecord& record, const providers::ChatResponse& response) {

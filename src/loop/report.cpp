@@ -26,10 +26,26 @@ json to_json(const providers::Tally& tally) {
           {"cost_partial", tally.cost_partial()}};
 }
 
+namespace {
+
+json cost_json(const std::optional<double>& cost) { return cost ? json(*cost) : json(nullptr); }
+
+} // namespace
+
 json to_json(const SubCallRecord& r) {
-  json out = {{"prompt_chars", r.prompt_chars}, {"answer_chars", r.answer_chars},
-              {"provider", r.provider},         {"usage", to_json(r.usage)},
-              {"seconds", r.seconds},           {"nested", r.nested}};
+  json out = {{"id", r.id},
+              {"prompt_chars", r.prompt_chars},
+              {"answer_chars", r.answer_chars},
+              {"prompt", r.prompt},
+              {"answer", r.answer},
+              {"provider", r.provider},
+              {"usage", to_json(r.usage)},
+              {"cost", cost_json(r.cost)},
+              {"attempts", r.attempts},
+              {"seconds", r.seconds},
+              {"nested", r.nested}};
+  if (r.prompt_cut > 0) out["prompt_cut"] = r.prompt_cut;
+  if (r.answer_cut > 0) out["answer_cut"] = r.answer_cut;
   if (!r.error.empty()) out["error"] = r.error;
   if (r.error_kind) out["error_kind"] = providers::to_string(*r.error_kind);
   if (r.prompt_truncated) out["prompt_truncated"] = true;
@@ -45,17 +61,21 @@ json to_json(const IterationRecord& r) {
     cells.push_back({{"code", c.code},
                      {"output", c.output},
                      {"error", c.error_kind ? json(lua::to_string(*c.error_kind)) : json(nullptr)},
+                     {"error_message", c.error_kind ? json(c.error_message) : json(nullptr)},
                      {"seconds", c.seconds},
                      {"final", c.set_final}});
   }
   json sub_calls = json::array();
   for (const auto& s : r.sub_calls) sub_calls.push_back(to_json(s));
   json out = {{"type", "iteration"},
+              {"run", r.run},
               {"number", r.number},
               {"depth", r.depth},
               {"reply", r.reply},
               {"provider", r.provider},
               {"usage", to_json(r.usage)},
+              {"cost", cost_json(r.cost)},
+              {"attempts", r.attempts},
               {"model_seconds", r.model_seconds},
               {"prompt_truncated", r.prompt_truncated},
               {"cells", cells},
@@ -79,6 +99,29 @@ json to_json(const IterationRecord& r) {
   if (r.reasoning_chars > 0) {
     out["reasoning"] = r.reasoning;
     out["reasoning_chars"] = r.reasoning_chars;
+  }
+  return out;
+}
+
+json to_json(const RequestRecord& r) {
+  json messages = json::array();
+  for (const auto& m : r.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+  return {{"type", "request"},        {"run", r.run},   {"depth", r.depth},
+          {"iteration", r.iteration}, {"keep", r.keep}, {"messages", std::move(messages)},
+          {"count", r.count}};
+}
+
+json to_json(const StartInfo& info) {
+  json out = {{"type", "start"},
+              {"run", info.run},
+              {"mode", to_string(info.mode)},
+              {"depth", info.depth},
+              {"system_prompt", info.system_prompt},
+              {"first_message", info.first_message}};
+  if (info.parent) {
+    out["parent_run"] = info.parent->run;
+    out["parent_iteration"] = info.parent->iteration;
+    out["parent_sub_call"] = info.parent->sub_call;
   }
   return out;
 }

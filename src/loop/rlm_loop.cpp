@@ -24,6 +24,7 @@
 #include "history.hpp"
 #include "policy.hpp"
 #include "reasoning.hpp"
+#include "request_log.hpp"
 #include "run_scope.hpp"
 #include "system_prompt.hpp"
 
@@ -83,6 +84,8 @@ void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
   record.usage = reply.response.usage;
   record.prompt_truncated = reply.response.prompt_truncated;
   record.model_seconds = reply.response.seconds;
+  record.attempts = reply.attempts;
+  record.cost = reply.cost;
   record_reasoning(record, reply.response);
 }
 
@@ -104,7 +107,7 @@ public:
       : m_scope(scope), m_settings(scope.context.settings), m_observer(scope.context.observer),
         m_documents(documents), m_query(query),
         m_host(scope.context.pool, scope.budget, m_settings, m_observer, scope.context.cancel,
-               nested_runs(scope)) {}
+               nested_runs(scope), scope.run) {}
 
   RunResult run();
 
@@ -121,7 +124,12 @@ private:
   void send_feedback(Turn& turn);
   void close_turn(Turn& turn);
   std::expected<providers::PoolAnswer, providers::ProviderError>
-  ask(std::vector<CompactionRecord>& compactions, const std::atomic<bool>* cancel = nullptr);
+  ask(std::vector<CompactionRecord>& compactions, int iteration,
+      const std::atomic<bool>* cancel = nullptr);
+  std::expected<providers::PoolAnswer, providers::ProviderError>
+  send(const std::vector<providers::Message>& messages, int iteration,
+       const std::atomic<bool>* cancel);
+  void start_record(IterationRecord& record, int number) const;
   RunResult end(Ending ending);
   RunResult final_call(StopReason why);
   RunResult final_reply(const std::expected<providers::PoolAnswer, providers::ProviderError>& reply,
@@ -143,6 +151,7 @@ private:
   SubCallHost m_host;
   std::unique_ptr<lua::Repl> m_repl;
   std::size_t m_output_limit = 0; // output fed back per turn (feedback_limit)
+  RequestLog m_requests;
 };
 
 RunResult Loop::run() {
@@ -152,7 +161,7 @@ RunResult Loop::run() {
   const auto system =
       system_prompt(m_scope.context.prompts, m_settings.prompt_style, numbers, m_settings.tools);
   const auto first = briefing(m_documents, m_query, numbers);
-  m_observer.on_start({RunMode::rlm, m_scope.depth, system, first});
+  m_observer.on_start({RunMode::rlm, m_scope.depth, system, first, m_scope.run, m_scope.origin});
   m_state.history.push({"system", system});
   m_state.history.push({"user", first});
   auto repl = m_scope.context.start_repl(m_documents, m_settings.limits, m_settings.tools, m_host,
@@ -193,10 +202,10 @@ std::optional<Ending> Loop::take_turn(int number) {
   if (m_scope.cancelled()) return cancelled();
   if (auto spent = budget_spent()) return spent;
   Turn turn;
-  turn.record.number = number;
-  turn.record.depth = m_scope.depth;
+  start_record(turn.record, number);
+  m_host.begin_turn(number);
   m_observer.on_model_call(number, m_scope.depth);
-  const auto reply = ask(turn.record.compactions);
+  const auto reply = ask(turn.record.compactions, number);
   // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
   // which the user chose, hands that guess on, saying so).
   if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
@@ -263,12 +272,13 @@ std::optional<lua::CellResult> Loop::run_cell(const std::string& code, Turn& tur
     return std::nullopt;
   }
   const auto& cell = *ran;
-  CellRecord record{code, lua::render_for_model(cell), std::nullopt, cell.seconds,
-                    cell.final_answer.has_value()};
+  CellRecord record{code,         lua::render_for_model(cell),   std::nullopt,
+                    cell.seconds, cell.final_answer.has_value(), ""};
   m_state.looked = m_state.looked || cell.read_document;
   if (cell.error) {
     turn.any_failed = true;
     record.error_kind = cell.error->kind;
+    record.error_message = cell.error->message;
     m_state.last_error = cell.error->message;
   } else {
     turn.any_ok = true;
@@ -350,7 +360,7 @@ RunResult Loop::final_call(StopReason why) {
   const CancelAt cancel(m_scope.interrupt,
                         spending.final_call_deadline(m_settings.final_call_seconds));
   std::vector<CompactionRecord> compactions;
-  const auto reply = ask(compactions, cancel.flag());
+  const auto reply = ask(compactions, m_result.iterations + 1, cancel.flag());
   return final_reply(reply, why, started, std::move(compactions));
 }
 
@@ -358,13 +368,14 @@ RunResult Loop::final_call(StopReason why) {
 // still refuses it as too long, fitted to what the refusal says fits (or three fifths of what
 // was sent) and sent once more. Each compaction is added to `compactions`.
 std::expected<providers::PoolAnswer, providers::ProviderError>
-Loop::ask(std::vector<CompactionRecord>& compactions, const std::atomic<bool>* cancel) {
+Loop::ask(std::vector<CompactionRecord>& compactions, int iteration,
+          const std::atomic<bool>* cancel) {
   auto& history = m_state.history;
   if (const auto room = m_scope.context.pool.prompt_room_chars(m_scope.root_role)) {
     if (auto record = history.fit(*room, "near_window")) compactions.push_back(std::move(*record));
   }
   auto view = history.view();
-  auto reply = m_scope.ask_root(view, cancel);
+  auto reply = send(view, iteration, cancel);
   if (reply || reply.error().kind != providers::ProviderError::Kind::context_overflow) return reply;
   const auto sent = conversation_chars(view);
   const auto fits = reply.error().fits_chars;
@@ -372,7 +383,25 @@ Loop::ask(std::vector<CompactionRecord>& compactions, const std::atomic<bool>* c
   auto record = history.fit(limit, "context_overflow");
   if (!record) return reply; // nothing left to compact: the refusal stands
   compactions.push_back(std::move(*record));
-  return m_scope.ask_root(history.view(), cancel);
+  return send(history.view(), iteration, cancel);
+}
+
+// One request, recorded for the observer before it is sent.
+std::expected<providers::PoolAnswer, providers::ProviderError>
+Loop::send(const std::vector<providers::Message>& messages, int iteration,
+           const std::atomic<bool>* cancel) {
+  auto request = m_requests.next(messages);
+  request.run = m_scope.run;
+  request.depth = m_scope.depth;
+  request.iteration = iteration;
+  m_observer.on_request(request);
+  return m_scope.ask_root(messages, cancel);
+}
+
+void Loop::start_record(IterationRecord& record, int number) const {
+  record.number = number;
+  record.depth = m_scope.depth;
+  record.run = m_scope.run;
 }
 
 RunResult
@@ -386,8 +415,7 @@ Loop::final_reply(const std::expected<providers::PoolAnswer, providers::Provider
   if (!reply) return finish(root_failed(reply.error()));
   Turn turn;
   turn.started = started;
-  turn.record.number = m_result.iterations + 1;
-  turn.record.depth = m_scope.depth;
+  start_record(turn.record, m_result.iterations + 1);
   take_reply(turn.record, *reply);
   turn.record.compactions = std::move(compactions);
   turn.record.notes.push_back(final_call_note(why, m_scope.budget.spending));

@@ -37,9 +37,12 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
   auto& observer = scope.context.observer;
   const std::string user =
       "Document:\n<<<\n" + joined_documents(documents) + "\n>>>\n\nQuestion: " + query;
-  observer.on_start({RunMode::bypass, scope.depth, prompts.bypass, user});
+  observer.on_start({RunMode::bypass, scope.depth, prompts.bypass, user, scope.run, scope.origin});
   observer.on_model_call(1, scope.depth);
-  const auto reply = scope.ask_root({{"system", prompts.bypass}, {"user", user}});
+  const std::vector<providers::Message> messages = {{"system", prompts.bypass}, {"user", user}};
+  RequestRecord request{scope.run, scope.depth, 1, 0, messages, messages.size()};
+  observer.on_request(request);
+  const auto reply = scope.ask_root(messages);
   RunResult result;
   result.mode = RunMode::bypass;
   result.seconds = since(started);
@@ -65,6 +68,9 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
   record.prompt_truncated = reply->response.prompt_truncated;
   record.model_seconds = reply->response.seconds;
   record.seconds = result.seconds;
+  record.run = scope.run;
+  record.attempts = reply->attempts;
+  record.cost = reply->cost;
   observer.on_iteration(record);
   result.iterations = 1;
   if (providers::reasoning_only(reply->response)) { // no answer to print, and no turn to ask
@@ -109,12 +115,14 @@ std::uint64_t total_chars(const document::DocumentSet& documents) {
 // A nested run answers one sub-call prompt as its document, with the sub role as its root.
 NestedRun nested_runs(const RunScope& scope) {
   if (scope.depth + 1 >= scope.context.settings.max_depth) return nullptr;
-  return [&scope](const std::string& prompt) -> std::expected<std::string, std::string> {
+  return [&scope](const std::string& prompt,
+                  const RunOrigin& origin) -> std::expected<std::string, std::string> {
     document::DocumentSet sub_documents;
     if (const auto added = sub_documents.add_text("sub-call prompt", prompt); !added)
       return std::unexpected(added.error().message);
-    const RunScope inner{scope.context, scope.budget, scope.depth + 1, config::Role::sub,
-                         scope.interrupt};
+    const RunScope inner{
+        scope.context,           scope.budget, scope.depth + 1, config::Role::sub, scope.interrupt,
+        ++scope.budget.last_run, origin};
     const auto result = run_loop(inner, sub_documents, scope.context.prompts.nested);
     if (result.answer) return *result.answer;
     // Its root is the sub role: a sub model that is missing (or a key) stops every run.
@@ -156,7 +164,7 @@ RunResult run(const document::DocumentSet& documents, const std::string& query,
   const CancelAt cancel(context.cancel, budget.spending.deadline());
   auto bounded = context;
   bounded.cancel = cancel.flag();
-  const RunScope scope{bounded, budget, 0, config::Role::root, context.cancel};
+  const RunScope scope{bounded, budget, 0, config::Role::root, context.cancel, 0, std::nullopt};
   auto result = is_small(documents, context.settings) ? bypass(scope, documents, query)
                                                       : run_loop(scope, documents, query);
   result.budgets = budget.spending.uses();

@@ -15,8 +15,10 @@ struct RunScope {
   const RunContext& context;
   SubCallState& budget;
   int depth = 0;
-  config::Role root_role = config::Role::root;  // nested runs' root is the sub role
-  const std::atomic<bool>* interrupt = nullptr; // Ctrl-C
+  config::Role root_role = config::Role::root;    // nested runs' root is the sub role
+  const std::atomic<bool>* interrupt = nullptr;   // Ctrl-C
+  int run = 0;                                    // 0 at the top; nested runs from 1
+  std::optional<RunOrigin> origin = std::nullopt; // the sub-call a nested run answers
 
   // The root model's reply, its tokens and cost charged to the budgets. `cancel`: the flag
   // that stops the call (default: the context's).

@@ -2,6 +2,7 @@
 
 #include "prompt_parts.hpp"
 #include "reasoning.hpp"
+#include "recorded_text.hpp"
 
 #include "rlm/providers/reasoning.hpp"
 
@@ -77,6 +78,14 @@ void add_spent(SubCallRecord& into, const SubCallRecord& part) {
   into.prompt_truncated = into.prompt_truncated || part.prompt_truncated;
   into.cut_short = into.cut_short || part.cut_short;
   into.reasoning_chars += part.reasoning_chars;
+  into.attempts += part.attempts;
+  if (part.cost) into.cost = into.cost.value_or(0) + *part.cost;
+}
+
+void record_text(std::string& into, std::size_t& cut, std::string_view text, std::size_t max) {
+  auto recorded = recorded_text(text, max);
+  into = std::move(recorded.text);
+  cut = recorded.cut;
 }
 
 } // namespace
@@ -92,9 +101,10 @@ std::string failure_for_model(const providers::ProviderError& error, std::size_t
 }
 
 SubCallHost::SubCallHost(providers::Pool& pool, SubCallState& state, const RunSettings& settings,
-                         Observer& observer, const std::atomic<bool>* cancel, NestedRun nested)
+                         Observer& observer, const std::atomic<bool>* cancel, NestedRun nested,
+                         int run)
     : m_pool(pool), m_state(state), m_settings(settings), m_observer(observer), m_cancel(cancel),
-      m_nested(std::move(nested)) {}
+      m_nested(std::move(nested)), m_run(run) {}
 
 std::optional<std::string> SubCallHost::stop_reason() const {
   if (const auto error = m_state.stopping()) return "stopped: " + error->message;
@@ -115,10 +125,12 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     record.sent = false; // a budget ran out: new calls are refused, calls in flight finish
     return std::unexpected(budget_refusal(*budget));
   }
+  record.id = ++m_state.last_sub_call_id;
+  record_text(record.prompt, record.prompt_cut, prompt, m_settings.trajectory_max_text);
   if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
     record.nested = true;
     record.provider = "nested rlm";
-    result = m_nested(prompt);
+    result = m_nested(prompt, {m_run, m_turn.load(), record.id});
     if (const auto stopping = m_state.stopping(); stopping && !result)
       record.error_kind = stopping->kind;
   } else {
@@ -136,6 +148,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (result) {
     record.answer_chars = result->size();
+    record_text(record.answer, record.answer_cut, *result, m_settings.trajectory_max_text);
     ++m_state.answered;
   } else {
     record.error = result.error();
@@ -160,11 +173,15 @@ SubCallHost::CallResult SubCallHost::call_model(const std::string& prompt, SubCa
   }
   auto& response = reply->response;
   m_state.spending.charge(response.usage, reply->cost);
-  if (record.provider.empty()) record.provider = reply->provider;
-  add_usage(record.usage, response.usage);
-  record.prompt_truncated = record.prompt_truncated || response.prompt_truncated;
-  record.cut_short = record.cut_short || response.cut_short();
-  record.reasoning_chars += response.thinking.size();
+  SubCallRecord spent;
+  spent.provider = reply->provider;
+  spent.usage = response.usage;
+  spent.prompt_truncated = response.prompt_truncated;
+  spent.cut_short = response.cut_short();
+  spent.reasoning_chars = response.thinking.size();
+  spent.attempts = reply->attempts;
+  spent.cost = reply->cost;
+  add_spent(record, spent);
   // The answer alone goes back to Lua (the pool took any reasoning out of it).
   if (providers::reasoning_only(response))
     return std::unexpected(CallFailure{no_answer_after_reasoning(response, "sub"), std::nullopt});

@@ -28,6 +28,8 @@ struct SubCallState {
   std::atomic<std::int64_t> used{0};     // granted from the budget
   std::atomic<std::int64_t> answered{0}; // answered by a model (or a nested run)
   std::atomic<std::int64_t> failed{0};   // failed after retries (not counting cancelled ones)
+  std::atomic<std::int64_t> last_sub_call_id{0}; // SubCallRecord::id
+  std::atomic<int> last_run{0};                  // runs nested in sub-calls, numbered from 1
 
   // Takes up to `wanted` calls; returns how many were granted.
   std::int64_t take(std::int64_t wanted);
@@ -50,19 +52,23 @@ private:
   std::vector<std::string> m_messages;
 };
 
-// Runs a nested RLM over `prompt`; set by run() when max_depth allows.
-using NestedRun = std::function<std::expected<std::string, std::string>(const std::string& prompt)>;
+// Runs a nested RLM over `prompt`, for the sub-call `origin` names; set by run() when
+// max_depth allows.
+using NestedRun = std::function<std::expected<std::string, std::string>(const std::string& prompt,
+                                                                        const RunOrigin& origin)>;
 
 class SubCallHost final : public lua::Host {
 public:
   SubCallHost(providers::Pool& pool, SubCallState& state, const RunSettings& settings,
-              Observer& observer, const std::atomic<bool>* cancel, NestedRun nested);
+              Observer& observer, const std::atomic<bool>* cancel, NestedRun nested, int run = 0);
 
   std::vector<lua::QueryResult> query(const std::vector<std::string>& prompts) override;
   std::optional<std::string> stop_reason() const override;
 
   // The sub-calls made since the last call, for the iteration's record.
   std::vector<SubCallRecord> take_records();
+  // The turn whose cells make the sub-calls from now on (a nested run's RunOrigin).
+  void begin_turn(int iteration) { m_turn = iteration; }
 
 private:
   // A model call's failure: what the model reads, and for a prompt over the sub model's
@@ -85,6 +91,8 @@ private:
   Observer& m_observer;
   const std::atomic<bool>* m_cancel;
   NestedRun m_nested;
+  int m_run = 0;
+  std::atomic<int> m_turn{0};
   std::mutex m_mutex;
   std::vector<SubCallRecord> m_records;
 };

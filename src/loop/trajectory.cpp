@@ -47,13 +47,9 @@ void TrajectoryWriter::write(const nlohmann::json& line) {
     m_failed = true;
 }
 
-void TrajectoryWriter::on_start(const StartInfo& info) {
-  write({{"type", "start"},
-         {"mode", to_string(info.mode)},
-         {"depth", info.depth},
-         {"system_prompt", info.system_prompt},
-         {"first_message", info.first_message}});
-}
+void TrajectoryWriter::on_start(const StartInfo& info) { write(to_json(info)); }
+
+void TrajectoryWriter::on_request(const RequestRecord& record) { write(to_json(record)); }
 
 void TrajectoryWriter::on_iteration(const IterationRecord& record) { write(to_json(record)); }
 

@@ -97,6 +97,8 @@ struct Config {
   PromptStyle prompt_style = PromptStyle::automatic;
   // A sub-call prompt over the sub model's window: cut into parts (true) or refused (false).
   bool split_oversized_prompts = false;
+  // The trajectory keeps each sub-call's prompt and answer up to this many bytes.
+  std::int64_t trajectory_max_text = 64 * 1024;
   std::vector<ProviderConfig> providers;
   SandboxSettings sandbox;
   HttpSettings http;

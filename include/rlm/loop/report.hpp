@@ -12,6 +12,8 @@ nlohmann::json to_json(const providers::Usage& usage);
 nlohmann::json to_json(const providers::Tally& tally);
 nlohmann::json to_json(const IterationRecord& record);
 nlohmann::json to_json(const SubCallRecord& record);
+nlohmann::json to_json(const RequestRecord& record);
+nlohmann::json to_json(const StartInfo& info);
 // The result with tokens and cost per role and per provider.
 nlohmann::json to_json(const RunResult& result, const providers::UsageReport& usage);
 

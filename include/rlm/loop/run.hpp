@@ -48,6 +48,8 @@ struct RunSettings {
   // How long the last call for the best answer may run past max_seconds; unset: a tenth of
   // max_seconds, between 5 and 60 s.
   std::optional<double> final_call_seconds;
+  // The trajectory keeps each sub-call's prompt and answer up to this many bytes.
+  std::size_t trajectory_max_text = 64 * 1024;
 };
 
 enum class RunMode {
@@ -92,6 +94,15 @@ struct SubCallRecord {
   bool sent = true;                // false: not sent, because the run was stopping
   std::size_t reasoning_chars = 0; // the sub model's reasoning, never part of the answer
   std::size_t parts = 0; // > 0: the prompt was over the window and sent as this many parts
+  std::int64_t id = 0;   // numbered from 1 across the whole run, nested runs included
+  // The prompt and the answer as recorded: cut to RunSettings::trajectory_max_text bytes (at a
+  // character's boundary); *_cut says how many bytes were left out.
+  std::string prompt;
+  std::size_t prompt_cut = 0;
+  std::string answer;
+  std::size_t answer_cut = 0;
+  int attempts = 0;           // requests sent for the answer (retries, failovers; every part)
+  std::optional<double> cost; // of the calls whose provider has prices
 };
 
 struct CellRecord {
@@ -100,6 +111,7 @@ struct CellRecord {
   std::optional<lua::CellError::Kind> error_kind; // none when the cell succeeded
   double seconds = 0;
   bool set_final = false;
+  std::string error_message; // the error as the REPL reported it; empty when it succeeded
 };
 
 // The root conversation was compacted before a request, to fit the root model's window.
@@ -129,6 +141,16 @@ struct IterationRecord {
   std::vector<CompactionRecord> compactions; // before this turn's request, if any
   std::string feedback;                      // the user message sent back
   double seconds = 0;
+  int run = 0;                // 0 for the top-level run; nested runs are numbered from 1
+  int attempts = 0;           // requests the pool sent for the reply (retries, failovers)
+  std::optional<double> cost; // the reply's, when its provider has prices
+};
+
+// Where a nested run comes from: the run, turn and sub-call it answers.
+struct RunOrigin {
+  int run = 0;
+  int iteration = 0;
+  std::int64_t sub_call = 0; // SubCallRecord::id
 };
 
 struct StartInfo {
@@ -136,6 +158,20 @@ struct StartInfo {
   int depth = 0;
   std::string system_prompt;
   std::string first_message;
+  int run = 0;
+  std::optional<RunOrigin> parent; // for a nested run
+};
+
+// A request to a run's root model, as sent: the first `keep` messages of the run's previous
+// request, then `messages` (keep is 0 for a run's first request, and when the conversation
+// was compacted at its start).
+struct RequestRecord {
+  int run = 0;
+  int depth = 0;
+  int iteration = 0; // the turn it asks for (the final call's is one past the last turn)
+  std::size_t keep = 0;
+  std::vector<providers::Message> messages;
+  std::size_t count = 0; // messages in the whole request
 };
 
 // Sees a run as it happens. on_sub_call is called from the threads answering sub-calls,
@@ -148,6 +184,7 @@ public:
   virtual void on_model_call(int /*iteration*/, int /*depth*/) {}
   virtual void on_sub_call(const SubCallRecord&) {}
   virtual void on_iteration(const IterationRecord&) {}
+  virtual void on_request(const RequestRecord&) {} // before the root model's request is sent
 };
 
 struct RunResult {

@@ -15,6 +15,9 @@
 
 namespace rlm::loop {
 
+// The `trajectory_version` of the file's first line; it grows when a line changes shape.
+inline constexpr int k_trajectory_version = 2;
+
 class TrajectoryWriter final : public Observer {
 public:
   // Opens `path`.partial and writes `header` as the first line. Fails (ErrorKind::output)
@@ -27,6 +30,7 @@ public:
 
   void on_start(const StartInfo& info) override;
   void on_iteration(const IterationRecord& record) override;
+  void on_request(const RequestRecord& record) override;
 
   // Writes the last line and renames FILE.partial to FILE. Fails (ErrorKind::output) when
   // any line could not be written or the rename failed.

@@ -149,8 +149,13 @@ public:
     const std::lock_guard lock(m_mutex);
     iterations.push_back(record);
   }
+  void on_request(const RequestRecord& record) override {
+    const std::lock_guard lock(m_mutex);
+    requests.push_back(record);
+  }
   std::vector<StartInfo> starts;
   std::vector<IterationRecord> iterations;
+  std::vector<RequestRecord> requests;
 
 private:
   std::mutex m_mutex;

@@ -31,6 +31,23 @@ TEST(Trajectory, FinishRenamesThePartialFileOverTheTarget) {
   fs::remove(path);
 }
 
+TEST(Trajectory, ARequestIsOneLineWithWhatItKeepsAndWhatItAdds) {
+  const auto path = fs::temp_directory_path() / "rlm-trajectory-request-test.jsonl";
+  auto writer = TrajectoryWriter::open(path.string(), {{"type", "header"}});
+  ASSERT_TRUE(writer) << writer.error().message;
+  (*writer)->on_request({1, 1, 3, 2, {{"user", "output é"}}, 3});
+  ASSERT_TRUE((*writer)->finish({}));
+  std::istringstream lines(read_file(path));
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);
+  EXPECT_EQ(nlohmann::json::parse(line),
+            nlohmann::json::parse(R"({"type":"request","run":1,"depth":1,"iteration":3,"keep":2,
+                                      "messages":[{"role":"user","content":"output é"}],
+                                      "count":3})"));
+  fs::remove(path);
+}
+
 TEST(Trajectory, AMissingDirectoryIsAnOutputError) {
   const auto writer = TrajectoryWriter::open("/nonexistent/dir/t.jsonl", {{"type", "header"}});
   ASSERT_FALSE(writer);
