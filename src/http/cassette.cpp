@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,9 +27,8 @@ double since(Clock::time_point start) {
 }
 
 // In the order of Failure::Kind.
-constexpr std::string_view k_failure_kinds[] = {"connect",   "timeout", "dropped",
-                                                "cancelled", "bad_url", "too_large",
-                                                "other",     "not_recorded"};
+constexpr std::string_view k_failure_kinds[] = {"connect", "timeout",   "dropped", "cancelled",
+                                                "bad_url", "too_large", "other",   "not_recorded"};
 
 std::string_view to_string(Failure::Kind kind) {
   return k_failure_kinds[static_cast<std::size_t>(kind)];
@@ -49,9 +49,8 @@ std::vector<std::string> secrets_of(const Request& request) {
     const auto colon = header.find(':');
     if (colon == std::string::npos) continue;
     auto name = header.substr(0, colon);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-      return static_cast<char>(std::tolower(c));
-    });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (name != "authorization" && name != "x-api-key" && name != "api-key") continue;
     auto value = header.substr(colon + 1);
     value.erase(0, value.find_first_not_of(' '));
@@ -70,6 +69,15 @@ std::string redacted(std::string text, const std::vector<std::string>& secrets) 
   return text;
 }
 
+// A URL without its scheme and host: a cassette replays against a server at another address
+// (someone else's config), and the body names the model.
+std::string_view path_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return url;
+  const auto path = url.find('/', scheme + 3);
+  return path == std::string_view::npos ? std::string_view("/") : url.substr(path);
+}
+
 // Where two texts first differ, and a little of each there.
 std::string first_difference(const std::string& sent, const std::string& recorded) {
   const auto [a, b] = std::mismatch(sent.begin(), sent.end(), recorded.begin(), recorded.end());
@@ -77,7 +85,8 @@ std::string first_difference(const std::string& sent, const std::string& recorde
   (void)b;
   const auto from = at < 20 ? 0 : at - 20;
   return fmt::format("at byte {}: sent \"{}\", recorded \"{}\"", with_commas(at),
-                     printable(sent.substr(from, 60), 80), printable(recorded.substr(from, 60), 80));
+                     printable(sent.substr(from, 60), 80),
+                     printable(recorded.substr(from, 60), 80));
 }
 
 } // namespace
@@ -93,8 +102,7 @@ Result<std::unique_ptr<RecordingTransport>> RecordingTransport::open(std::string
                             std::strerror(errno)),
                 "check the folder exists and is writable");
   }
-  const auto header =
-      json{{"type", "cassette"}, {"version", k_cassette_version}}.dump() + "\n";
+  const auto header = json{{"type", "cassette"}, {"version", k_cassette_version}}.dump() + "\n";
   std::fputs(header.c_str(), file);
   return std::unique_ptr<RecordingTransport>(new RecordingTransport(std::move(path), file, inner));
 }
@@ -103,7 +111,12 @@ RecordingTransport::RecordingTransport(std::string path, std::FILE* file, Transp
     : m_path(std::move(path)), m_file(file), m_inner(inner) {}
 
 RecordingTransport::~RecordingTransport() {
-  if (m_file != nullptr) std::fclose(m_file); // unfinished: FILE.partial stays, FILE is kept
+  if (m_file == nullptr) return;
+  std::fclose(m_file); // unfinished: FILE is kept as it was; what was recorded stays beside it
+  if (m_count > 0) {
+    spdlog::warn("the run ended before its cassette was finished: its {} exchange(s) are in {}",
+                 m_count, printable(partial(m_path), 200));
+  }
 }
 
 std::expected<Response, Failure> RecordingTransport::perform(const Request& request) {
@@ -124,7 +137,7 @@ std::expected<Response, Failure> RecordingTransport::perform(const Request& requ
   auto reply = m_inner.perform(recorded);
   json line = {{"type", "exchange"},
                {"method", to_string(request.method)},
-               {"url", request.url},
+               {"url", redacted(request.url, secrets)},
                {"body", redacted(request.body, secrets)},
                {"seconds", since(started)}};
   if (reply) {
@@ -171,7 +184,8 @@ Result<> RecordingTransport::finish() {
 
 namespace {
 
-Result<ReplayTransport::Exchange> read_exchange(const json& line) {
+// Throws json::exception for a missing or mistyped field.
+ReplayTransport::Exchange read_exchange(const json& line) {
   ReplayTransport::Exchange e;
   e.method = line.at("method").get<std::string>();
   e.url = line.at("url").get<std::string>();
@@ -209,7 +223,9 @@ Result<std::unique_ptr<ReplayTransport>> ReplayTransport::open(const std::string
   }
   std::unique_ptr<ReplayTransport> replay(new ReplayTransport(path));
   std::string text;
-  for (int number = 1; std::getline(in, text); ++number) {
+  int number = 0;
+  while (std::getline(in, text)) {
+    ++number;
     const auto line = json::parse(text, nullptr, false);
     const auto bad = [&](std::string_view why) {
       return fail(ErrorKind::input, fmt::format("{} line {}: {}", shown, number, why),
@@ -225,12 +241,16 @@ Result<std::unique_ptr<ReplayTransport>> ReplayTransport::open(const std::string
     }
     if (line.value("type", "") != "exchange") continue; // a later version's other lines
     try {
-      replay->m_exchanges.push_back(*read_exchange(line));
+      replay->m_exchanges.push_back(read_exchange(line));
     } catch (const json::exception&) {
       return bad("an exchange with a missing or mistyped field");
     }
   }
-  if (replay->m_exchanges.empty() && !in.eof()) return fail(ErrorKind::input, "cannot read " + shown);
+  if (number == 0) {
+    return fail(ErrorKind::input, fmt::format("{} is empty: not an rlm cassette", shown),
+                "record one with rlm ask --record FILE");
+  }
+  if (in.bad()) return fail(ErrorKind::input, fmt::format("cannot read the cassette {}", shown));
   replay->m_used.assign(replay->m_exchanges.size(), false);
   return replay;
 }
@@ -246,7 +266,7 @@ std::expected<Response, Failure> ReplayTransport::perform(const Request& request
     std::size_t nearest_common = 0;
     for (std::size_t i = 0; i < m_exchanges.size() && found == nullptr; ++i) {
       const auto& e = m_exchanges[i];
-      if (e.method != method || e.url != request.url) continue;
+      if (e.method != method || path_of(e.url) != path_of(request.url)) continue;
       if (e.body == request.body && !m_used[i]) {
         m_used[i] = true;
         found = &e;
@@ -267,7 +287,8 @@ std::expected<Response, Failure> ReplayTransport::perform(const Request& request
       if (nearest != nullptr && nearest->body == request.body) {
         miss += ": it was recorded fewer times than it was sent now";
       } else if (nearest != nullptr) {
-        miss += "; the nearest recorded request differs " + first_difference(request.body, nearest->body);
+        miss += "; the nearest recorded request differs " +
+                first_difference(request.body, nearest->body);
       }
       miss += "; the run went differently from the recorded one (record it again with --record)";
     }

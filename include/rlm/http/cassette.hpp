@@ -2,7 +2,8 @@
 // `rlm ask --record FILE` wraps the real transport and writes each request and its reply
 // (status, headers, the streamed pieces with their times, or the failure) to a cassette;
 // `--replay FILE` serves a run from it with no network. Requests are matched by method, URL
-// and body, so parallel sub-calls may arrive in any order; identical requests (retries) take
+// path and body (not the host: the replaying config may name other addresses), so parallel
+// sub-calls may arrive in any order; identical requests (retries) take
 // their recorded replies in order. A request the cassette does not hold fails with a line
 // naming it and where it first differs from the nearest recorded one.
 //
@@ -68,9 +69,9 @@ public:
     std::string url;
     std::string body;
     bool failed = false;
-    Failure failure;                                      // when `failed`
-    Response response;                                    // else; its body when not streamed
-    std::vector<std::pair<double, std::string>> pieces;   // a stream's pieces, at their times
+    Failure failure;                                    // when `failed`
+    Response response;                                  // else; its body when not streamed
+    std::vector<std::pair<double, std::string>> pieces; // a stream's pieces, at their times
   };
 
 private:
