@@ -102,7 +102,8 @@ void Progress::on_start(const loop::StartInfo& info) {
 void Progress::on_model_call(int iteration, int depth) {
   const std::lock_guard lock(m_mutex);
   if (depth == 0) {
-    m_turn = iteration;
+    // The final call after the last turn is numbered one past it; it is not a turn.
+    m_turn = static_cast<int>(std::min<std::int64_t>(iteration, m_max_iterations));
     begin(Activity::root_model);
   }
   draw();

@@ -87,6 +87,13 @@ TEST(Progress, ATickWritesOnlyWhenASecondWentBy) {
   EXPECT_NE(err.last().find("waiting for the root model 0:01"), std::string::npos) << err.last();
 }
 
+TEST(Progress, TheFinalCallAfterTheLastTurnIsNoTurnOfItsOwn) {
+  FakeStderr err;
+  Progress progress(Progress::Style::live, 4, 100, err.io());
+  progress.on_model_call(5, 0);
+  EXPECT_NE(err.last().find("rlm: turn 4/4 ·"), std::string::npos) << err.last();
+}
+
 TEST(Progress, ARunningCellHasItsOwnTimer) {
   FakeStderr err;
   Progress progress(Progress::Style::live, 10, 100, err.io());
