@@ -123,6 +123,15 @@ public:
   void on_request(const loop::RequestRecord& r) override {
     for (auto* o : m_observers) o->on_request(r);
   }
+  void on_cell_start(int depth) override {
+    for (auto* o : m_observers) o->on_cell_start(depth);
+  }
+  void on_cell_end(int depth) override {
+    for (auto* o : m_observers) o->on_cell_end(depth);
+  }
+  void on_sub_call_start() override {
+    for (auto* o : m_observers) o->on_sub_call_start();
+  }
 
 private:
   std::vector<loop::Observer*> m_observers;

@@ -266,7 +266,9 @@ void Loop::run_cells(const std::vector<std::string>& code, Turn& turn) {
 
 // Runs one cell and records it; nothing when the REPL is gone.
 std::optional<lua::CellResult> Loop::run_cell(const std::string& code, Turn& turn) {
+  m_observer.on_cell_start(m_scope.depth);
   auto ran = m_repl->run(code);
+  m_observer.on_cell_end(m_scope.depth);
   if (!ran) {
     turn.repl_gone = std::move(ran.error());
     return std::nullopt;

@@ -126,6 +126,7 @@ lua::QueryResult SubCallHost::answer(const std::string& prompt, SubCallRecord& r
     return std::unexpected(budget_refusal(*budget));
   }
   record.id = ++m_state.last_sub_call_id;
+  m_observer.on_sub_call_start();
   record_text(record.prompt, record.prompt_cut, prompt, m_settings.trajectory_max_text);
   if (m_nested && static_cast<std::int64_t>(prompt.size()) > m_settings.bypass_threshold) {
     record.nested = true;

@@ -442,8 +442,9 @@ CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuse
          a_tool_file_that_fails_is_one_line_before_any_model_call]
 
 
-def main(cases=None, doc=__doc__):
-    """Runs `cases` (all of CASES by default), each with its own folder and fake provider."""
+def main(cases=CASES, doc=__doc__):
+    """Runs `cases` (or those named on the command line), each in a fresh folder with the
+    fake provider answering its `script`; also the main of progress_e2e.py and replay_e2e.py."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rlm", required=True)
     parser.add_argument("--source-dir", required=True)
@@ -451,7 +452,7 @@ def main(cases=None, doc=__doc__):
     args = parser.parse_args()
     rlm, source = os.path.abspath(args.rlm), os.path.abspath(args.source_dir)
     failed = 0
-    for case in cases or CASES:
+    for case in cases:
         if args.cases and case.__name__ not in args.cases:
             continue
         with tempfile.TemporaryDirectory(prefix="rlm-e2e-") as tmp:

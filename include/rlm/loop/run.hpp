@@ -185,6 +185,11 @@ public:
   virtual void on_sub_call(const SubCallRecord&) {}
   virtual void on_iteration(const IterationRecord&) {}
   virtual void on_request(const RequestRecord&) {} // before the root model's request is sent
+  // Around each cell the REPL runs, so a live display can say what is happening now.
+  virtual void on_cell_start(int /*depth*/) {}
+  virtual void on_cell_end(int /*depth*/) {}
+  // A sub-call was sent; its on_sub_call follows when it ends (in flight = started - ended).
+  virtual void on_sub_call_start() {}
 };
 
 struct RunResult {

@@ -365,6 +365,8 @@ TEST(Loop, ALongSubCallPromptBecomesANestedRunWhoseRootIsTheSubModel) {
   EXPECT_THAT(f.sub->requests[0][1].content, HasSubstr("NESTED QUESTION"));
   ASSERT_EQ(f.recorder.starts.size(), 2U);
   EXPECT_EQ(f.recorder.starts[1].depth, 1);
+  // The nested run's cell runs inside the root's, at its own depth.
+  EXPECT_EQ(f.recorder.cells, (std::vector<std::string>{"start 0", "start 1", "end 1", "end 0"}));
 }
 
 TEST(Loop, ASmallDocumentGoesToTheModelInOneCall) {

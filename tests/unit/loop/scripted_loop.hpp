@@ -8,6 +8,7 @@
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/pool.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -153,9 +154,22 @@ public:
     const std::lock_guard lock(m_mutex);
     requests.push_back(record);
   }
+  void on_cell_start(int depth) override {
+    const std::lock_guard lock(m_mutex);
+    cells.push_back("start " + std::to_string(depth));
+  }
+  void on_cell_end(int depth) override {
+    const std::lock_guard lock(m_mutex);
+    cells.push_back("end " + std::to_string(depth));
+  }
+  void on_sub_call_start() override { ++sub_calls_started; }
+  void on_sub_call(const SubCallRecord&) override { ++sub_calls_ended; }
   std::vector<StartInfo> starts;
   std::vector<IterationRecord> iterations;
   std::vector<RequestRecord> requests;
+  std::vector<std::string> cells; // "start 0", "end 0", ... in order
+  std::atomic<int> sub_calls_started{0};
+  std::atomic<int> sub_calls_ended{0};
 
 private:
   std::mutex m_mutex;
