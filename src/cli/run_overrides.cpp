@@ -41,6 +41,17 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
                   "Stop the run at this many tokens in all calls, then ask for its answer")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
   add_tools_option(command, o.tools);
+  add_cache_options(command, o.cache);
+}
+
+void add_cache_options(CLI::App& command, std::optional<bool>& cache) {
+  auto* on = command.add_flag_callback(
+      "--cache", [&cache] { cache = true; },
+      "Answer deterministic model calls from the call cache, and fill it ([cache])");
+  command
+      .add_flag_callback(
+          "--no-cache", [&cache] { cache = false; }, "Neither read nor fill the call cache")
+      ->excludes(on);
 }
 
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools) {
@@ -59,6 +70,7 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   if (o.max_cost) cfg.max_cost = o.max_cost;
   if (o.max_seconds) cfg.max_seconds = o.max_seconds;
   if (o.max_tokens) cfg.max_tokens = o.max_tokens;
+  if (o.cache) cfg.cache.enabled = *o.cache;
   cfg.sandbox.tools.insert(cfg.sandbox.tools.end(), o.tools.begin(), o.tools.end());
   bool has_sub = false;
   for (auto& p : cfg.providers) {

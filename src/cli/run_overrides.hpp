@@ -28,11 +28,14 @@ struct RunOverrides {
   std::optional<double> max_seconds;
   std::optional<std::int64_t> max_tokens;
   std::vector<std::string> tools; // --tools FILE, after [sandbox] tools
+  std::optional<bool> cache;      // --cache / --no-cache, over [cache] enabled
 };
 
 // Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth, and
-// the budgets --max-cost, --max-seconds, --max-tokens, and --tools.
+// the budgets --max-cost, --max-seconds, --max-tokens, --tools, and --cache/--no-cache.
 void add_run_override_options(CLI::App& command, RunOverrides& overrides);
+// Registers --cache and --no-cache alone.
+void add_cache_options(CLI::App& command, std::optional<bool>& cache);
 // Registers --tools FILE alone (rlm lua).
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools);
 

@@ -49,6 +49,7 @@ struct ChatResponse {
   double seconds = 0;
   std::int64_t max_tokens = 0;   // the completion limit that was sent (after fitting the window)
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+  bool cached = false;           // answered from the call cache: no request was sent
 
   // The answer stopped before its end: at max_tokens, or by the server's content filter.
   bool cut_short() const { return finish_reason == "length" || finish_reason == "content_filter"; }
