@@ -40,9 +40,15 @@ double seconds_since_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// SQLite's message, with the name of its code when that says more ("database is locked" is
+// both).
+std::string with_kind(const std::string& message, int code) {
+  const std::string kind = sqlite3_errstr(code);
+  return message == kind ? message : fmt::format("{} ({})", message, kind);
+}
+
 std::string sqlite_error(sqlite3* db, int code) {
-  return fmt::format("{} ({})", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code),
-                     sqlite3_errstr(code));
+  return with_kind(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code), code);
 }
 
 // Runs `sql` (one or more statements without results); an error line when it fails.
@@ -50,9 +56,9 @@ std::optional<std::string> execute(sqlite3* db, const char* sql) {
   char* message = nullptr;
   const int code = sqlite3_exec(db, sql, nullptr, nullptr, &message);
   if (code == SQLITE_OK) return std::nullopt;
-  std::string text = message != nullptr ? message : sqlite3_errstr(code);
+  const std::string text = message != nullptr ? message : sqlite3_errstr(code);
   sqlite3_free(message);
-  return fmt::format("{} ({})", text, sqlite3_errstr(code));
+  return with_kind(text, code);
 }
 
 std::optional<std::string> make_folder(const std::string& path) {

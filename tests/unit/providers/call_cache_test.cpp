@@ -101,8 +101,10 @@ TEST(CallCache, ASecondStoreOfTheSameKeyKeepsOneEntry) {
 TEST(CallCache, OverTheCapTheLeastRecentlyUsedGoFirst) {
   const CacheDir dir;
   const std::string big(1000, 'x');
-  auto cache = open_cache(dir.file(), {.max_bytes = 3500, .busy_timeout_ms = 100});
-  cache->store("a", answer(big));
+  open_cache(dir.file())->store("a", answer(big));
+  const auto entry = open_cache(dir.file())->stats()->bytes; // every entry has this size
+  const auto cap = 3 * entry + entry / 2;                    // room for three
+  auto cache = open_cache(dir.file(), {.max_bytes = cap, .busy_timeout_ms = 100});
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   cache->store("b", answer(big));
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -115,7 +117,7 @@ TEST(CallCache, OverTheCapTheLeastRecentlyUsedGoFirst) {
   EXPECT_FALSE(cache->find("b"));
   EXPECT_TRUE(cache->find("c"));
   EXPECT_TRUE(cache->find("d"));
-  EXPECT_LE(cache->stats()->bytes, 3500);
+  EXPECT_EQ(cache->stats()->bytes, 3 * entry);
 }
 
 TEST(CallCache, AFileOfGarbageIsRefusedWithAReason) {
