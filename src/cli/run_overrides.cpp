@@ -41,6 +41,15 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
                   "Stop the run at this many tokens in all calls, then ask for its answer")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
   add_tools_option(command, o.tools);
+  auto* record = command
+                     .add_option("--record", o.record,
+                                 "Write every provider exchange to a cassette FILE (for --replay)")
+                     ->type_name("FILE");
+  command
+      .add_option("--replay", o.replay,
+                  "Serve the run from a cassette FILE written by --record, with no network")
+      ->type_name("FILE")
+      ->excludes(record);
   add_cache_options(command, o.cache);
 }
 
@@ -52,6 +61,34 @@ void add_cache_options(CLI::App& command, std::optional<bool>& cache) {
       .add_flag_callback(
           "--no-cache", [&cache] { cache = false; }, "Neither read nor fill the call cache")
       ->excludes(on);
+}
+
+RunTransport::RunTransport(const RunOverrides& o) {
+  if (!o.replay.empty()) m_replay = or_exit(http::ReplayTransport::open(o.replay));
+  if (!o.record.empty()) m_record = or_exit(http::RecordingTransport::open(o.record, m_network));
+}
+
+http::Transport& RunTransport::get() {
+  if (m_replay) return *m_replay;
+  if (m_record) return *m_record;
+  return m_network;
+}
+
+Environment RunTransport::environment(const Environment& env) const {
+  if (!m_replay) return env;
+  return [env](std::string_view name) -> std::optional<std::string> {
+    auto value = env(name);
+    return value ? value : std::optional<std::string>("rlm-replay-needs-no-key");
+  };
+}
+
+void RunTransport::finish() {
+  if (m_record) or_exit(m_record->finish());
+  if (m_replay && m_replay->unused() > 0) {
+    spdlog::warn("replay: {} recorded exchange(s) were never asked for; the run ended sooner "
+                 "than the recorded one",
+                 m_replay->unused());
+  }
 }
 
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools) {
@@ -71,6 +108,8 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   if (o.max_seconds) cfg.max_seconds = o.max_seconds;
   if (o.max_tokens) cfg.max_tokens = o.max_tokens;
   if (o.cache) cfg.cache.enabled = *o.cache;
+  // A cassette must hold every exchange, and a replay must not be answered from elsewhere.
+  if (!o.record.empty() || !o.replay.empty()) cfg.cache.enabled = false;
   cfg.sandbox.tools.insert(cfg.sandbox.tools.end(), o.tools.begin(), o.tools.end());
   bool has_sub = false;
   for (auto& p : cfg.providers) {

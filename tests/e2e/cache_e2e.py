@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from failures_e2e import TIMEOUT, config, expect, run_cases  # noqa: E402
+from failures_e2e import TIMEOUT, config, expect, main  # noqa: E402
 
 CANARY = "sk-canary-cache-0123456789abcdef"
 # The root model reads the document, asks a sub-call, and answers with what it said.
@@ -124,6 +124,17 @@ def two_processes_share_one_file(c, source, url, requests):
         expect("call cache" not in err.decode(), "a writer was refused", out.decode(), err.decode())
 
 
+def record_turns_the_cache_off(c, source, url, requests):
+    """A cassette must hold every exchange: under --record the cache is neither read nor
+    filled, even with --cache."""
+    c.write("rlm.toml", cache_config(url, extra="[cache]\nenabled = true\n"))
+    for i in range(2):
+        code, out, err = ask(c, "--cache", "--record", f"run{i}.cassette")
+        expect(code == 0, f"exit {code}", out, err)
+    expect(chats(requests) >= 4, f"{chats(requests)} chat requests: a recorded run used the cache")
+    expect(not os.path.exists(cache_file(c)), "a recorded run opened the cache")
+
+
 def a_bench_rerun_sends_no_chat_request(c, source, url, requests):
     c.write("rlm.toml", config(url, root="scripted", root_extra="context_length = 32768"))
     env = {"XDG_CACHE_HOME": os.path.join(c.tmp, "xdg")}
@@ -144,14 +155,15 @@ def a_bench_rerun_sends_no_chat_request(c, source, url, requests):
 
 for case in (a_second_run_sends_no_chat_request, a_temperature_above_zero_is_never_cached,
              the_key_never_reaches_the_file, a_broken_cache_file_is_one_warning,
-             two_processes_share_one_file):
+             two_processes_share_one_file, record_turns_the_cache_off):
     case.script = SCRIPT
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "niah-script.json")) as f:
     a_bench_rerun_sends_no_chat_request.script = json.load(f)
 CASES = [a_second_run_sends_no_chat_request, a_temperature_above_zero_is_never_cached,
          the_key_never_reaches_the_file, a_broken_cache_file_is_one_warning,
-         two_processes_share_one_file, a_bench_rerun_sends_no_chat_request]
+         two_processes_share_one_file, record_turns_the_cache_off,
+         a_bench_rerun_sends_no_chat_request]
 
 
 if __name__ == "__main__":
-    sys.exit(run_cases(CASES, __doc__.splitlines()[0]))
+    sys.exit(main(CASES, __doc__))

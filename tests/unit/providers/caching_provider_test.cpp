@@ -3,23 +3,16 @@
 #include "rlm/providers/caching_provider.hpp"
 #include "rlm/providers/pool.hpp"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
+#include "support/temp_dir.hpp"
 
-#include <filesystem>
+#include <gtest/gtest.h>
 
 namespace rlm::providers {
 namespace {
 
-struct CacheFile {
-  CacheFile()
-      : path(std::filesystem::temp_directory_path() /
-             ("rlm-caching-" + std::to_string(::getpid()) + "-" +
-              std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".sqlite")) {}
-  ~CacheFile() {
-    for (const char* end : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + end);
-  }
-  std::filesystem::path path;
+// A cache file in a fresh folder, removed with it.
+struct CacheFile : rlm::testing::TempDir {
+  std::string path = file("calls.sqlite");
 };
 
 // Answers with a fixed response, counting the calls that reach it.
@@ -61,7 +54,7 @@ ChatRequest question(std::string text) {
 }
 
 std::shared_ptr<CallCache> open(const CacheFile& file) {
-  auto cache = CallCache::open(file.path.string());
+  auto cache = CallCache::open(file.path);
   EXPECT_TRUE(cache);
   return cache ? std::shared_ptr<CallCache>(std::move(*cache)) : nullptr;
 }

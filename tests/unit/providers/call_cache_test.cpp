@@ -3,6 +3,8 @@
 // and writers on several threads.
 #include "rlm/providers/call_cache.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -14,20 +16,9 @@
 namespace rlm::providers {
 namespace {
 
-struct CacheDir {
-  CacheDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("rlm-cache-" + std::to_string(::getpid()) + "-" +
-              std::to_string(reinterpret_cast<std::uintptr_t>(this)))) {
-    std::filesystem::create_directories(path);
-  }
-  ~CacheDir() {
-    std::error_code ignored;
-    std::filesystem::permissions(path, std::filesystem::perms::owner_all, ignored);
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file() const { return (path / "calls.sqlite").string(); }
-  std::filesystem::path path;
+// A fresh folder for one test; `file()` is the cache file in it.
+struct CacheDir : rlm::testing::TempDir {
+  std::string file() const { return TempDir::file("calls.sqlite"); }
 };
 
 ChatResponse answer(std::string text) {
@@ -160,8 +151,7 @@ TEST(CallCache, ALockHeldPastTheTimeoutTurnsTheCacheOffForTheRun) {
 
 TEST(CallCache, AFolderThatCannotBeMadeIsRefusedWithAReason) {
   const CacheDir dir;
-  std::ofstream(dir.path / "plain-file") << "x";
-  const auto cache = CallCache::open((dir.path / "plain-file" / "calls.sqlite").string());
+  const auto cache = CallCache::open(dir.write("plain-file", "x") + "/calls.sqlite");
   ASSERT_FALSE(cache);
   EXPECT_NE(cache.error().find("cannot create"), std::string::npos) << cache.error();
 }
@@ -172,6 +162,7 @@ TEST(CallCache, AReadOnlyFolderIsRefusedWithAReason) {
   std::filesystem::permissions(dir.path, std::filesystem::perms::owner_read |
                                              std::filesystem::perms::owner_exec);
   EXPECT_FALSE(CallCache::open(dir.file()));
+  std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all); // to remove it
 }
 
 TEST(CallCache, WritersOnManyThreadsLoseNothing) {
