@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config
-  libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libcurl4-openssl-dev libsqlite3-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   liblua5.4-dev libre2-dev libspdlog-dev libgtest-dev libgmock-dev
   libbenchmark-dev clang-format python3 universal-ctags
 )

@@ -4,6 +4,7 @@
 
 #include "ask_command.hpp"
 #include "bench_command.hpp"
+#include "cache_command.hpp"
 #include "command.hpp"
 #include "config_command.hpp"
 #include "context.hpp"
@@ -38,6 +39,8 @@ Examples:
   rlm lua --context big.log -e 'print(#grep("ERROR"))'
                                    run Lua in the sandbox model code runs in
   rlm doctor                       check every provider: server, model, context, key
+  rlm ask --cache ...; rlm cache stats
+                                   answer repeated deterministic calls from a local cache
 
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
@@ -147,6 +150,7 @@ int run(int argc, char** argv) {
   setup_config(app, context, commands);
   setup_lua(app, context, commands);
   setup_doctor(app, context, commands);
+  setup_cache(app, context, commands);
 
   try {
     app.parse(argc, argv);

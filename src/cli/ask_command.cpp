@@ -145,6 +145,7 @@ std::string usage_line(const char* role, const providers::Tally& t) {
   if (t.reasoning_tokens > 0) line += fmt::format(" ({} reasoning)", t.reasoning_tokens);
   if (const auto cost = t.cost())
     line += fmt::format(", cost {:.4f}{}", *cost, t.cost_partial() ? " (partial)" : "");
+  if (t.cache_hits > 0) line += fmt::format("; {} answered from the cache", t.cache_hits);
   return line;
 }
 
@@ -248,8 +249,10 @@ void print_ending(const loop::RunResult& result, bool quiet) {
 
 void print_summary(const loop::RunResult& result, const providers::UsageReport& usage) {
   write_stderr_line("info", summary_line(result));
-  if (usage.root.calls > 0) write_stderr_line("info", usage_line("root:", usage.root));
-  if (usage.sub.calls > 0) write_stderr_line("info", usage_line("sub:", usage.sub));
+  for (const auto& [role, tally] : {std::pair{"root:", &usage.root}, {"sub:", &usage.sub}}) {
+    if (tally->calls > 0 || tally->cache_hits > 0)
+      write_stderr_line("info", usage_line(role, *tally));
+  }
 }
 
 int exit_code_of(const loop::RunResult& result) {

@@ -50,6 +50,17 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
                   "Serve the run from a cassette FILE written by --record, with no network")
       ->type_name("FILE")
       ->excludes(record);
+  add_cache_options(command, o.cache);
+}
+
+void add_cache_options(CLI::App& command, std::optional<bool>& cache) {
+  auto* on = command.add_flag_callback(
+      "--cache", [&cache] { cache = true; },
+      "Answer deterministic model calls from the call cache, and fill it ([cache])");
+  command
+      .add_flag_callback(
+          "--no-cache", [&cache] { cache = false; }, "Neither read nor fill the call cache")
+      ->excludes(on);
 }
 
 RunTransport::RunTransport(const RunOverrides& o) {
@@ -96,6 +107,9 @@ void apply_run_overrides(config::Config& cfg, const RunOverrides& o) {
   if (o.max_cost) cfg.max_cost = o.max_cost;
   if (o.max_seconds) cfg.max_seconds = o.max_seconds;
   if (o.max_tokens) cfg.max_tokens = o.max_tokens;
+  if (o.cache) cfg.cache.enabled = *o.cache;
+  // A cassette must hold every exchange, and a replay must not be answered from elsewhere.
+  if (!o.record.empty() || !o.replay.empty()) cfg.cache.enabled = false;
   cfg.sandbox.tools.insert(cfg.sandbox.tools.end(), o.tools.begin(), o.tools.end());
   bool has_sub = false;
   for (auto& p : cfg.providers) {

@@ -32,6 +32,7 @@ struct RunOverrides {
   std::vector<std::string> tools; // --tools FILE, after [sandbox] tools
   std::string record;             // --record FILE: a cassette of every provider exchange
   std::string replay;             // --replay FILE: serve the run from a cassette
+  std::optional<bool> cache;      // --cache / --no-cache, over [cache] enabled
 };
 
 // The transport of a run: the network, recorded to a cassette with --record, or a cassette
@@ -54,8 +55,11 @@ private:
 };
 
 // Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth, and
-// the budgets --max-cost, --max-seconds, --max-tokens, --tools, --record and --replay.
+// the budgets --max-cost, --max-seconds, --max-tokens, --tools, --record and --replay, and
+// --cache/--no-cache.
 void add_run_override_options(CLI::App& command, RunOverrides& overrides);
+// Registers --cache and --no-cache alone.
+void add_cache_options(CLI::App& command, std::optional<bool>& cache);
 // Registers --tools FILE alone (rlm lua).
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools);
 

@@ -95,14 +95,21 @@ void visit_bench(auto& b, auto& v) {
   v("jobs", b.jobs, IntRange{1, 1024});
 }
 
+void visit_cache(auto& c, auto& v) {
+  v("enabled", c.enabled, Plain{});
+  v("path", c.path, AnyText{});
+  v("max_size_mb", c.max_size_mb, IntRange{1, 1024 * 1024});
+}
+
 // A section of the file: a table name and the visit function for its keys.
-inline constexpr std::string_view k_sections[] = {"sandbox", "http", "bench"};
+inline constexpr std::string_view k_sections[] = {"sandbox", "http", "bench", "cache"};
 
 // Calls `fn(section_name, section_member)` for each [section] of `c`.
 void for_each_section(auto& c, auto&& fn) {
   fn(std::string_view("sandbox"), c.sandbox, [](auto& s, auto& v) { visit_sandbox(s, v); });
   fn(std::string_view("http"), c.http, [](auto& s, auto& v) { visit_http(s, v); });
   fn(std::string_view("bench"), c.bench, [](auto& s, auto& v) { visit_bench(s, v); });
+  fn(std::string_view("cache"), c.cache, [](auto& s, auto& v) { visit_cache(s, v); });
 }
 
 } // namespace rlm::config::schema

@@ -15,15 +15,17 @@ json to_json(const providers::Usage& usage) {
 
 json to_json(const providers::Tally& tally) {
   const auto cost = tally.cost();
-  return {{"calls", tally.calls},
-          {"failures", tally.failures},
-          {"prompt_tokens", tally.prompt_tokens},
-          {"cached_tokens", tally.cached_tokens},
-          {"completion_tokens", tally.completion_tokens},
-          {"reasoning_tokens", tally.reasoning_tokens},
-          {"seconds", tally.seconds},
-          {"cost", cost ? json(*cost) : json(nullptr)},
-          {"cost_partial", tally.cost_partial()}};
+  json out = {{"calls", tally.calls},
+              {"failures", tally.failures},
+              {"prompt_tokens", tally.prompt_tokens},
+              {"cached_tokens", tally.cached_tokens},
+              {"completion_tokens", tally.completion_tokens},
+              {"reasoning_tokens", tally.reasoning_tokens},
+              {"seconds", tally.seconds},
+              {"cost", cost ? json(*cost) : json(nullptr)},
+              {"cost_partial", tally.cost_partial()}};
+  if (tally.cache_hits > 0) out["cache_hits"] = tally.cache_hits;
+  return out;
 }
 
 namespace {
@@ -52,6 +54,7 @@ json to_json(const SubCallRecord& r) {
   if (r.cut_short) out["cut_short"] = true;
   if (r.reasoning_chars > 0) out["reasoning_chars"] = r.reasoning_chars;
   if (r.parts > 0) out["parts"] = r.parts;
+  if (r.cached) out["cached"] = true;
   return out;
 }
 
@@ -100,6 +103,7 @@ json to_json(const IterationRecord& r) {
     out["reasoning"] = r.reasoning;
     out["reasoning_chars"] = r.reasoning_chars;
   }
+  if (r.cached) out["cached"] = true;
   return out;
 }
 

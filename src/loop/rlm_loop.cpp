@@ -86,6 +86,7 @@ void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
   record.model_seconds = reply.response.seconds;
   record.attempts = reply.attempts;
   record.cost = reply.cost;
+  record.cached = reply.response.cached;
   record_reasoning(record, reply.response);
 }
 

@@ -71,6 +71,7 @@ RunResult bypass(const RunScope& scope, const document::DocumentSet& documents,
   record.run = scope.run;
   record.attempts = reply->attempts;
   record.cost = reply->cost;
+  record.cached = reply->response.cached;
   observer.on_iteration(record);
   result.iterations = 1;
   if (providers::reasoning_only(reply->response)) { // no answer to print, and no turn to ask

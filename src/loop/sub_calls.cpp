@@ -73,6 +73,7 @@ void add_usage(providers::Usage& into, const providers::Usage& more) {
 
 // What one part's call spent and how it ended, added to the whole call's record.
 void add_spent(SubCallRecord& into, const SubCallRecord& part) {
+  into.cached = into.provider.empty() ? part.cached : into.cached && part.cached;
   if (into.provider.empty()) into.provider = part.provider;
   add_usage(into.usage, part.usage);
   into.prompt_truncated = into.prompt_truncated || part.prompt_truncated;
@@ -182,6 +183,7 @@ SubCallHost::CallResult SubCallHost::call_model(const std::string& prompt, SubCa
   spent.reasoning_chars = response.thinking.size();
   spent.attempts = reply->attempts;
   spent.cost = reply->cost;
+  spent.cached = response.cached;
   add_spent(record, spent);
   // The answer alone goes back to Lua (the pool took any reasoning out of it).
   if (providers::reasoning_only(response))

@@ -17,6 +17,7 @@ Tally& Tally::operator+=(const Tally& other) {
   seconds += other.seconds;
   priced_calls = saturating_add(priced_calls, other.priced_calls);
   priced_cost += other.priced_cost;
+  cache_hits = saturating_add(cache_hits, other.cache_hits);
   return *this;
 }
 
@@ -52,6 +53,11 @@ void Ledger::record_answer(std::size_t provider, config::Role role, const ChatRe
 void Ledger::record_failure(std::size_t provider, config::Role role) {
   const std::lock_guard lock(m_mutex);
   ++m_tallies[{provider, role}].failures;
+}
+
+void Ledger::record_cache_hit(std::size_t provider, config::Role role) {
+  const std::lock_guard lock(m_mutex);
+  ++m_tallies[{provider, role}].cache_hits;
 }
 
 UsageReport Ledger::report() const {

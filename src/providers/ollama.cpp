@@ -119,6 +119,27 @@ std::expected<std::int64_t, ProviderError> OllamaProvider::context_length() {
   return *m_context_length;
 }
 
+std::optional<std::string> OllamaProvider::model_digest() {
+  const std::lock_guard lock(m_mutex);
+  if (m_digest) return *m_digest;
+  m_digest.emplace();
+  const auto response = m_transport.perform(base_request("/api/tags"));
+  if (!response || response->status != 200) return std::nullopt;
+  const auto listing = parse_untrusted_json(response->body);
+  const auto* models = listing ? json_field::array(*listing, "models") : nullptr;
+  if (models == nullptr) return std::nullopt;
+  // A bare name is ":latest" to Ollama.
+  const auto wanted = m_settings.model.find(':') == std::string::npos ? m_settings.model + ":latest"
+                                                                      : m_settings.model;
+  for (const auto& model : *models) {
+    const auto* name = json_field::string(model, "name");
+    const auto* digest = json_field::string(model, "digest");
+    if (name != nullptr && digest != nullptr && (*name == m_settings.model || *name == wanted))
+      m_digest.emplace(*digest);
+  }
+  return *m_digest;
+}
+
 std::optional<std::int64_t> OllamaProvider::prompt_room_chars() {
   const auto window = context_length();
   if (!window) return std::nullopt;

@@ -238,8 +238,13 @@ std::expected<PoolAnswer, ProviderError> Pool::chat(config::Role role, const Cha
     const auto& name = m_members[index].provider->settings().name;
     if (outcome) {
       separate_reasoning(*outcome); // whatever the provider: the answer goes on without it
+      auto cost = cost_of(outcome->usage, m_members[index].provider->settings());
+      if (outcome->cached) { // no request was sent: nothing to account, nothing spent
+        if (cost) cost = 0.0;
+        m_ledger.record_cache_hit(index, role);
+        return PoolAnswer{std::move(*outcome), name, attempts - 1, cost};
+      }
       m_ledger.record_answer(index, role, *outcome);
-      const auto cost = cost_of(outcome->usage, m_members[index].provider->settings());
       return PoolAnswer{std::move(*outcome), name, attempts, cost};
     }
     m_ledger.record_failure(index, role);

@@ -297,7 +297,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
         elif self.path == "/api/tags":
+            # Ollama lists each model's digest: the call cache keys on it.
             models = [{"name": m["name"], "model": m["name"], "size": 4_000_000_000,
+                       "digest": m.get("digest", hashlib.sha256(m["name"].encode()).hexdigest()),
                        "details": {"family": "qwen2", "parameter_size": "7.6B"}}
                       for m in script.data.get("models", [])]
             self.send_json(200, {"models": models})

@@ -82,6 +82,15 @@ struct BenchSettings {
   std::int64_t jobs = 1;
 };
 
+// The model-call cache (docs/cache.md): deterministic calls (temperature 0) answered from a
+// local SQLite file. Off by default: a server can change a model under the same name, and the
+// file keeps every prompt, documents included.
+struct CacheSettings {
+  bool enabled = false;
+  std::string path;                // "" = $XDG_CACHE_HOME/rlm/calls.sqlite (~/.cache/rlm)
+  std::int64_t max_size_mb = 1024; // least recently used entries go past this
+};
+
 struct Config {
   std::int64_t max_iterations = 20;
   std::int64_t max_sub_calls = 50;
@@ -103,6 +112,7 @@ struct Config {
   SandboxSettings sandbox;
   HttpSettings http;
   BenchSettings bench;
+  CacheSettings cache;
 
   // Origin of each value that did not come from a built-in default, by dotted key
   // ("max_iterations", "sandbox.memory_limit_mb", "providers[1].model").

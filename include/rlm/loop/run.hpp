@@ -103,6 +103,7 @@ struct SubCallRecord {
   std::size_t answer_cut = 0;
   int attempts = 0;           // requests sent for the answer (retries, failovers; every part)
   std::optional<double> cost; // of the calls whose provider has prices
+  bool cached = false;        // every part answered from the call cache
 };
 
 struct CellRecord {
@@ -144,6 +145,7 @@ struct IterationRecord {
   int run = 0;                // 0 for the top-level run; nested runs are numbered from 1
   int attempts = 0;           // requests the pool sent for the reply (retries, failovers)
   std::optional<double> cost; // the reply's, when its provider has prices
+  bool cached = false;        // the reply came from the call cache
 };
 
 // Where a nested run comes from: the run, turn and sub-call it answers.

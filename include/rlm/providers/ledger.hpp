@@ -24,6 +24,7 @@ struct Tally {
   double seconds = 0;                // time spent in answered calls
   std::int64_t priced_calls = 0;     // answered calls to providers with prices
   double priced_cost = 0;            // their cost, in the prices' currency
+  std::int64_t cache_hits = 0;       // calls answered from the call cache: not in the above
 
   // The cost, or nothing when no call had a price; partial when only some had.
   std::optional<double> cost() const {
@@ -55,6 +56,7 @@ public:
 
   void record_answer(std::size_t provider, config::Role role, const ChatResponse& response);
   void record_failure(std::size_t provider, config::Role role);
+  void record_cache_hit(std::size_t provider, config::Role role);
   UsageReport report() const;
 
 private:

@@ -29,6 +29,9 @@ public:
     const auto length = context_length();
     return length ? std::optional(*length) : std::nullopt;
   }
+  // The digest /api/tags lists for the model, asked once; nothing when the server does not
+  // list it (asked again next run).
+  std::optional<std::string> model_digest() override;
 
 private:
   http::Request base_request(const std::string& path) const;
@@ -42,6 +45,7 @@ private:
   http::Transport& m_transport;
   std::mutex m_mutex;
   std::optional<std::int64_t> m_context_length;
+  std::optional<std::optional<std::string>> m_digest; // outer: asked yet
   TokenEstimator m_estimator;
   std::atomic<bool> m_saw_reasoning{false}; // a reply held reasoning: the model thinks
 };

@@ -49,6 +49,7 @@ struct ChatResponse {
   double seconds = 0;
   std::int64_t max_tokens = 0;   // the completion limit that was sent (after fitting the window)
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+  bool cached = false;           // answered from the call cache: no request was sent
 
   // The answer stopped before its end: at max_tokens, or by the server's content filter.
   bool cut_short() const { return finish_reason == "length" || finish_reason == "content_filter"; }
@@ -107,6 +108,9 @@ public:
   virtual std::optional<std::int64_t> prompt_room_chars() { return std::nullopt; }
   // The tokens one request may hold (prompt and answer); nothing when not known.
   virtual std::optional<std::int64_t> window_tokens() { return std::nullopt; }
+  // What identifies the model's weights where the server says (Ollama's digest), so the call
+  // cache knows a model replaced under the same name; nothing when not known. May ask once.
+  virtual std::optional<std::string> model_digest() { return std::nullopt; }
 };
 
 const char* to_string(ProviderError::Kind kind);

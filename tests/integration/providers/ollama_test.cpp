@@ -86,6 +86,22 @@ TEST(Ollama, AsksForTheContextLengthOnce) {
   EXPECT_EQ(shows, 1);
 }
 
+TEST(Ollama, ReadsTheModelsDigestOnceFromTheListing) {
+  auto s = script(json::array());
+  s["models"].push_back({{"name", "llama3:latest"}, {"digest", "sha256:1234"}});
+  testing::FakeProvider server(s);
+  http::CurlTransport transport;
+  OllamaProvider bare(settings(server.base_url(), "llama3"), config::HttpSettings{}, transport);
+  EXPECT_EQ(bare.model_digest(), "sha256:1234"); // a bare name is ":latest"
+  EXPECT_EQ(bare.model_digest(), "sha256:1234");
+  int tags = 0;
+  for (const auto& r : server.requests()) tags += r["path"] == "/api/tags" ? 1 : 0;
+  EXPECT_EQ(tags, 1);
+  OllamaProvider missing(settings(server.base_url(), "absent:7b"), config::HttpSettings{},
+                         transport);
+  EXPECT_EQ(missing.model_digest(), std::nullopt);
+}
+
 TEST(Ollama, NonStreamingAnswer) {
   OllamaFixture f(script({{{"text", "plain"}}}));
   const auto answer = f.ollama.chat(ask("q", false));

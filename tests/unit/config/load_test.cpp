@@ -316,6 +316,16 @@ TEST(ConfigErrors, BadBenchMethodSuggestsTheClosest) {
   EXPECT_THAT(d.hint, HasSubstr("did you mean \"vanilla\""));
 }
 
+TEST(ConfigFile, CacheTableIsReadAndOffByDefault) {
+  EXPECT_FALSE(parse("").config.cache.enabled);
+  const auto result = parse("[cache]\nenabled = true\npath = \"/tmp/c.sqlite\"\nmax_size_mb = 8\n");
+  ASSERT_TRUE(result.diagnostics.empty()) << testing::all_formatted(result);
+  EXPECT_TRUE(result.config.cache.enabled);
+  EXPECT_EQ(result.config.cache.path, "/tmp/c.sqlite");
+  EXPECT_EQ(result.config.cache.max_size_mb, 8);
+  EXPECT_EQ(only_diagnostic(parse("[cache]\nmax_size_mb = 0\n")).key, "cache.max_size_mb");
+}
+
 TEST(ConfigErrors, DuplicateExplicitProviderNames) {
   const auto d = only_diagnostic(
       parse(k_root_provider + "name = \"gpu\"\n" + k_root_provider + "name = \"gpu\"\n"));
