@@ -9,6 +9,7 @@
 #include "context.hpp"
 #include "doctor_command.hpp"
 #include "lua_command.hpp"
+#include "view_command.hpp"
 
 #include "fatal.hpp"
 #include "rlm/util/console.hpp"
@@ -38,6 +39,7 @@ Examples:
   rlm lua --context big.log -e 'print(#grep("ERROR"))'
                                    run Lua in the sandbox model code runs in
   rlm doctor                       check every provider: server, model, context, key
+  rlm view run.jsonl               a trajectory as a page (run.html) to open in a browser
 
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
@@ -147,6 +149,7 @@ int run(int argc, char** argv) {
   setup_config(app, context, commands);
   setup_lua(app, context, commands);
   setup_doctor(app, context, commands);
+  setup_view(app, context, commands);
 
   try {
     app.parse(argc, argv);
