@@ -57,16 +57,17 @@ void report_condition(const std::string& input, const view::Trajectory& trajecto
 }
 
 int run_view(const ViewOptions& o, const Context& context) {
+  const bool to_stdout = o.output == "-";
+  const auto output = o.output.empty() ? default_page_path(o.input) : o.output;
+  if (!to_stdout) refuse_input_path(output, o.input);
   const auto trajectory = or_exit(view::read_trajectory(o.input));
   if (!context.options.verbosity.quiet) report_condition(o.input, trajectory);
   const auto source = std::filesystem::path(o.input).filename().string();
   const auto page = view::render_page(trajectory, source);
-  if (o.output == "-") {
+  if (to_stdout) {
     write_stdout(page);
     return to_int(ExitCode::success);
   }
-  const auto output = o.output.empty() ? default_page_path(o.input) : o.output;
-  refuse_input_path(output, o.input);
   write_file_atomically(output, page);
   if (!context.options.verbosity.quiet)
     write_stderr_line("info", fmt::format("page: {}", printable(output, 200)));
