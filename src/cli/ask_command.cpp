@@ -256,8 +256,8 @@ int run_ask(const AskOptions& options, const Context& context) {
   apply_overrides(cfg, options);
   const auto documents = read_documents(options);
   const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
-  http::CurlTransport transport;
-  auto pool = make_run_pool(cfg, transport, context.env);
+  RunTransport transport(options.run);
+  auto pool = make_run_pool(cfg, transport.get(), transport.environment(context.env));
   const auto settings = run_settings(cfg);
 
   const auto style = progress_style(context);
@@ -277,6 +277,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   const auto usage = pool->usage();
   const auto report = loop::to_json(result, usage);
   if (trajectory) or_exit(trajectory->finish(report));
+  transport.finish();
   print_answer(result, report, options.json);
   print_ending(result, context.options.verbosity.quiet);
   if (style != Progress::Style::quiet) print_summary(result, usage);

@@ -113,12 +113,13 @@ int run_bench_command(const BenchOptions& o, const Context& context) {
     return to_int(ExitCode::success);
   }
   const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
-  http::CurlTransport transport;
-  auto pool = make_run_pool(cfg, transport, context.env);
+  RunTransport transport(o.run);
+  auto pool = make_run_pool(cfg, transport.get(), transport.environment(context.env));
   auto setup = make_setup(*pool, prompts, cfg);
   // Open until the summary is read: a file this run created and left empty goes with it.
   const auto results = or_exit(bench::ResultsFile::open(o.out));
   const auto outcome = run_plan(plan, setup, *results, context.options.verbosity.quiet);
+  transport.finish();
   summarize(plan, o, context.options.verbosity.quiet);
   return exit_code_of(outcome, o.out);
 }

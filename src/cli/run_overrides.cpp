@@ -41,6 +41,43 @@ void add_run_override_options(CLI::App& command, RunOverrides& o) {
                   "Stop the run at this many tokens in all calls, then ask for its answer")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
   add_tools_option(command, o.tools);
+  auto* record = command
+                     .add_option("--record", o.record,
+                                 "Write every provider exchange to a cassette FILE (for --replay)")
+                     ->type_name("FILE");
+  command
+      .add_option("--replay", o.replay,
+                  "Serve the run from a cassette FILE written by --record, with no network")
+      ->type_name("FILE")
+      ->excludes(record);
+}
+
+RunTransport::RunTransport(const RunOverrides& o) {
+  if (!o.replay.empty()) m_replay = or_exit(http::ReplayTransport::open(o.replay));
+  if (!o.record.empty()) m_record = or_exit(http::RecordingTransport::open(o.record, m_network));
+}
+
+http::Transport& RunTransport::get() {
+  if (m_replay) return *m_replay;
+  if (m_record) return *m_record;
+  return m_network;
+}
+
+Environment RunTransport::environment(const Environment& env) const {
+  if (!m_replay) return env;
+  return [env](std::string_view name) -> std::optional<std::string> {
+    auto value = env(name);
+    return value ? value : std::optional<std::string>("rlm-replay-needs-no-key");
+  };
+}
+
+void RunTransport::finish() {
+  if (m_record) or_exit(m_record->finish());
+  if (m_replay && m_replay->unused() > 0) {
+    spdlog::warn("replay: {} recorded exchange(s) were never asked for; the run ended sooner "
+                 "than the recorded one",
+                 m_replay->unused());
+  }
 }
 
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools) {

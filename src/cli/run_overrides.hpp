@@ -3,6 +3,8 @@
 #pragma once
 
 #include "rlm/config/config.hpp"
+#include "rlm/http/cassette.hpp"
+#include "rlm/http/curl_transport.hpp"
 #include "rlm/http/transport.hpp"
 #include "rlm/loop/run.hpp"
 #include "rlm/providers/pool.hpp"
@@ -28,10 +30,31 @@ struct RunOverrides {
   std::optional<double> max_seconds;
   std::optional<std::int64_t> max_tokens;
   std::vector<std::string> tools; // --tools FILE, after [sandbox] tools
+  std::string record;             // --record FILE: a cassette of every provider exchange
+  std::string replay;             // --replay FILE: serve the run from a cassette
+};
+
+// The transport of a run: the network, recorded to a cassette with --record, or a cassette
+// in its place with --replay (rlm/http/cassette.hpp).
+class RunTransport {
+public:
+  explicit RunTransport(const RunOverrides& overrides); // throws Fatal for an unusable file
+  http::Transport& get();
+  // Under --replay, an API key variable that is unset reads as a stand-in: the recorded
+  // replies need no key, and the cassette holds none.
+  Environment environment(const Environment& env) const;
+  // Finishes the cassette (--record), or warns of recorded exchanges never asked for
+  // (--replay). Throws Fatal when the cassette cannot be written.
+  void finish();
+
+private:
+  http::CurlTransport m_network;
+  std::unique_ptr<http::RecordingTransport> m_record;
+  std::unique_ptr<http::ReplayTransport> m_replay;
 };
 
 // Registers --root-model, --sub-model, --max-iterations, --max-sub-calls, --max-depth, and
-// the budgets --max-cost, --max-seconds, --max-tokens, and --tools.
+// the budgets --max-cost, --max-seconds, --max-tokens, --tools, --record and --replay.
 void add_run_override_options(CLI::App& command, RunOverrides& overrides);
 // Registers --tools FILE alone (rlm lua).
 void add_tools_option(CLI::App& command, std::vector<std::string>& tools);

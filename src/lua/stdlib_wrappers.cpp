@@ -245,6 +245,8 @@ void remove_field(lua_State* L, int index, const char* name) {
   lua_setfield(L, index, name);
 }
 
+constexpr lua_Integer k_random_seed = 0x726c6d; // "rlm"
+
 // The allowed libraries, and the base library's functions replaced or taken away.
 void open_base_libraries(lua_State* L, int globals) {
   static constexpr luaL_Reg libraries[] = {
@@ -255,6 +257,13 @@ void open_base_libraries(lua_State* L, int globals) {
     luaL_requiref(L, library.name, library.func, 1);
     lua_pop(L, 1);
   }
+  // Lua seeds math.random from the clock; a fixed seed makes a rerun, a replay (--replay)
+  // and a cached call draw the same numbers. math.randomseed(n) still picks another.
+  lua_getfield(L, globals, LUA_MATHLIBNAME);
+  lua_getfield(L, -1, "randomseed");
+  lua_pushinteger(L, k_random_seed);
+  lua_call(L, 1, 0);
+  lua_pop(L, 1);
   // Loaded-module bookkeeping reachable through the registry only; nothing of it in _G.
   for (const char* name :
        {"dofile", "loadfile", "warn", "require", "package", "io", "os", "debug"}) {

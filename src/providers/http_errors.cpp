@@ -49,6 +49,7 @@ ProviderError from_failure(const http::Failure& failure, std::string_view base_u
   case http::Failure::Kind::bad_url:
     return {Kind::bad_request, fmt::format("{}; fix base_url", failure.message)};
   case http::Failure::Kind::other: break;
+  case http::Failure::Kind::not_recorded: return {Kind::bad_request, failure.message}; // stops
   }
   return ProviderError::transient(Kind::unreachable, failure.message);
 }

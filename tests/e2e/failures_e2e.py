@@ -442,15 +442,16 @@ CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuse
          a_tool_file_that_fails_is_one_line_before_any_model_call]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(cases=None, doc=__doc__):
+    """Runs `cases` (all of CASES by default), each with its own folder and fake provider."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rlm", required=True)
     parser.add_argument("--source-dir", required=True)
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
     rlm, source = os.path.abspath(args.rlm), os.path.abspath(args.source_dir)
     failed = 0
-    for case in CASES:
+    for case in cases or CASES:
         if args.cases and case.__name__ not in args.cases:
             continue
         with tempfile.TemporaryDirectory(prefix="rlm-e2e-") as tmp:

@@ -63,6 +63,7 @@ struct Failure {
     bad_url,   // the URL cannot be used (malformed, unsupported scheme): retrying cannot help
     too_large, // the reply passed Request::max_body_bytes and was abandoned
     other,
+    not_recorded, // a replayed run sent a request its cassette does not hold (cassette.hpp)
   };
   Kind kind = Kind::other;
   std::string message; // one line, no secrets

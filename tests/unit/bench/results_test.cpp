@@ -2,6 +2,7 @@
 // and a file that is not ours is never appended to.
 #include "bench_test_support.hpp"
 #include "rlm/bench/results_file.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,22 +25,8 @@ std::unique_ptr<ResultsFile> open_file(const std::string& path) {
   return file ? std::move(*file) : nullptr;
 }
 
-struct TempDir {
-  TempDir() {
-    char pattern[] = "/tmp/rlm-results-test-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  std::string path;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using rlm::testing::slurp;
+using rlm::testing::TempDir;
 
 TEST(BenchResults, AppendedRecordsAreThereForTheNextRun) {
   TempDir dir;

@@ -49,6 +49,20 @@ TEST(SandboxTakenAway, CollectgarbageCannotStopOrRetuneTheCollector) {
   EXPECT_EQ(f.out("print(collectgarbage('isrunning'))"), "true\n");
 }
 
+// A rerun or a replay of a run must draw what the recorded run drew.
+TEST(SandboxRandom, MathRandomDrawsTheSameNumbersInEverySandbox) {
+  const auto draws = "local t = {} for i = 1, 5 do t[i] = math.random(1000000) end "
+                     "print(table.concat(t, ' '))";
+  SandboxFixture a;
+  SandboxFixture b;
+  const auto first = a.out(draws);
+  EXPECT_EQ(b.out(draws), first);
+  EXPECT_NE(a.out(draws), first); // the sequence goes on; it does not restart per cell
+  EXPECT_EQ(a.out("math.randomseed(7) local x = math.random(1e6) math.randomseed(7) "
+                  "print(x == math.random(1e6))"),
+            "true\n");
+}
+
 // As Lua's: no option is "collect", which returns 0; "count" is KB as a float; "step" a boolean.
 TEST(SandboxGc, CollectgarbageCollectsAndCountsAsLuaDoes) {
   SandboxFixture f;

@@ -4,6 +4,7 @@
 // the line.
 #include "lua/lua_test_support.hpp"
 #include "rlm/lua/tool_file.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -23,22 +24,7 @@ ToolFile tool(std::string source, std::string name = "tools/dates.lua") {
   return {std::move(name), std::move(source)};
 }
 
-// A file in a fresh temporary directory, removed with it.
-struct TempDir {
-  TempDir()
-      : path(std::filesystem::temp_directory_path() /
-             ("rlm-tools-" + std::to_string(::getpid()) + "-" +
-              std::to_string(reinterpret_cast<std::uintptr_t>(this)))) {
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const auto file = path / name;
-    std::ofstream(file, std::ios::binary) << bytes;
-    return file.string();
-  }
-  std::filesystem::path path;
-};
+using rlm::testing::TempDir;
 
 TEST(UserTools, AToolFileDefinesFunctionsEveryLaterCellCanCall) {
   SandboxFixture f;
@@ -133,7 +119,7 @@ TEST(UserToolFiles, AreReadWhole) {
 
 TEST(UserToolFiles, AnUnusableFileIsOneLineNamingIt) {
   const TempDir dir;
-  const auto missing = (dir.path / "nope.lua").string();
+  const auto missing = dir.file("nope.lua");
   const auto big = dir.write("big.lua", std::string(k_max_tool_file_bytes + 1, ' '));
   const auto binary = dir.write("bin.lua", "x = '\xff'");
   const auto ok = dir.write("ok.lua", "x = 1");
@@ -149,7 +135,7 @@ TEST(UserToolFiles, AnUnusableFileIsOneLineNamingIt) {
   EXPECT_THAT(error({binary}), HasSubstr("the tool file " + binary +
                                          " is not valid UTF-8 (line 1, column 6, byte 5)"));
   EXPECT_EQ(error({ok, ok}), "the tool file " + ok + " is given twice");
-  EXPECT_EQ(error({dir.path.string()}).rfind("cannot read the tool file", 0), 0U);
+  EXPECT_EQ(error({dir.path}).rfind("cannot read the tool file", 0), 0U);
 }
 
 } // namespace
