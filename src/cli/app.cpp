@@ -10,6 +10,7 @@
 #include "context.hpp"
 #include "doctor_command.hpp"
 #include "lua_command.hpp"
+#include "view_command.hpp"
 
 #include "fatal.hpp"
 #include "rlm/util/console.hpp"
@@ -41,6 +42,7 @@ Examples:
   rlm doctor                       check every provider: server, model, context, key
   rlm ask --cache ...; rlm cache stats
                                    answer repeated deterministic calls from a local cache
+  rlm view run.jsonl               a trajectory as a page (run.html) to open in a browser
 
 Configuration: --config FILE, $RLM_CONFIG, ./rlm.toml, $XDG_CONFIG_HOME/rlm/config.toml
                (default ~/.config/rlm/config.toml), built-in. Details: docs/config.md
@@ -151,6 +153,7 @@ int run(int argc, char** argv) {
   setup_lua(app, context, commands);
   setup_doctor(app, context, commands);
   setup_cache(app, context, commands);
+  setup_view(app, context, commands);
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "bench_output.hpp"
 
+#include "output_file.hpp"
+
 #include "fatal.hpp"
 #include "rlm/bench/chart.hpp"
 #include "rlm/util/console.hpp"
@@ -7,10 +9,8 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <set>
-#include <unistd.h>
 
 namespace rlm::cli {
 
@@ -47,20 +47,6 @@ void refuse_results_path(const std::string& path, const std::vector<std::string>
   }
 }
 
-void write_through_temporary(const std::string& path, const std::string& text) {
-  const auto temporary = fmt::format("{}.partial-{}", path, ::getpid());
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  bool ok = file != nullptr && std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  if (file != nullptr) ok = std::fclose(file) == 0 && ok;
-  std::error_code ec;
-  if (ok) std::filesystem::rename(temporary, path, ec);
-  if (!ok || ec) {
-    std::filesystem::remove(temporary, ec);
-    throw Fatal(ExitCode::output, fmt::format("cannot write {}", printable(path, 200)),
-                "check that its directory exists and is writable");
-  }
-}
-
 } // namespace
 
 void report_bad_lines(const std::string& path, std::size_t bad) {
@@ -80,7 +66,7 @@ void write_chart(const std::string& path, const bench::Summary& summary, const s
                  const std::vector<std::string>& results) {
   check_chartable(summary);
   refuse_results_path(path, results);
-  write_through_temporary(path, bench::chart_html(summary, title));
+  write_file_atomically(path, bench::chart_html(summary, title));
 }
 
 } // namespace rlm::cli

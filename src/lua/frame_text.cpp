@@ -11,61 +11,12 @@ namespace {
 constexpr std::string_view k_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// The length of the UTF-8 sequence that starts at bytes[i], or 0 when none does.
-std::size_t sequence_length(std::string_view bytes, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char lower = 0x80;
-  unsigned char upper = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF)
-    length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF)
-    length = 3;
-  else if (lead >= 0xF0 && lead <= 0xF4)
-    length = 4;
-  else
-    return 0;
-  if (lead == 0xE0) lower = 0xA0; // overlong
-  if (lead == 0xED) upper = 0x9F; // surrogates
-  if (lead == 0xF0) lower = 0x90; // overlong
-  if (lead == 0xF4) upper = 0x8F; // past U+10FFFF
-  if (bytes.size() - i < length) return 0;
-  if (byte(i + 1) < lower || byte(i + 1) > upper) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return length;
-}
-
 int sextet(char c) {
   const auto at = k_alphabet.find(c);
   return at == std::string_view::npos ? -1 : static_cast<int>(at);
 }
 
 } // namespace
-
-bool is_utf8(std::string_view bytes) {
-  for (std::size_t i = 0; i < bytes.size();) {
-    const auto length = sequence_length(bytes, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
-
-std::string valid_utf8(std::string_view bytes) {
-  if (is_utf8(bytes)) return std::string(bytes);
-  std::string out;
-  out.reserve(bytes.size() + 16);
-  for (std::size_t i = 0; i < bytes.size();) {
-    const auto length = sequence_length(bytes, i);
-    out += length == 0 ? std::string_view("\xEF\xBF\xBD") : bytes.substr(i, length);
-    i += std::max<std::size_t>(length, 1);
-  }
-  return out;
-}
 
 std::string to_base64(std::string_view bytes) {
   std::string out;

@@ -5,6 +5,8 @@
 // reads is made valid in render_for_model, cell_result.hpp.)
 #pragma once
 
+#include "rlm/util/utf8_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -13,13 +15,8 @@
 
 namespace rlm::lua::frames::text {
 
-// True when `bytes` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// past U+10FFFF), the rule nlohmann::json's writer applies.
-bool is_utf8(std::string_view bytes);
-
-// `bytes` with each byte that does not begin a well-formed sequence replaced by U+FFFD: the
-// text a model is shown.
-std::string valid_utf8(std::string_view bytes);
+using rlm::is_utf8;    // util/utf8_text.hpp
+using rlm::valid_utf8; // the text a model is shown
 
 std::string to_base64(std::string_view bytes);
 // The bytes of standard, padded base64 `encoded`, or nothing when it is not that.

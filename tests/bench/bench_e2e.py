@@ -22,33 +22,19 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fake_provider"))
+import running  # noqa: E402
+
 LABEL = "scripted model (fake provider): not model accuracy"
 TIMEOUT = 120
 
 
-@contextlib.contextmanager
 def fake_provider(source, workdir, latency_ms):
     with open(os.path.join(source, "tests/bench/niah-script.json")) as f:
         script = json.load(f)
     for rule in script["replies"]:
         rule["latency_ms"] = latency_ms
-    script_path = os.path.join(workdir, "script.json")
-    with open(script_path, "w") as f:
-        json.dump(script, f)
-    port_path = os.path.join(workdir, "port")
-    proc = subprocess.Popen([sys.executable, os.path.join(source, "tests/fake_provider/fake_provider.py"),
-                             "--script", script_path, "--port-file", port_path,
-                             "--log", os.path.join(workdir, "requests.jsonl"), "--max-seconds", "600"])
-    try:
-        deadline = time.monotonic() + 20
-        while not os.path.exists(port_path) or not open(port_path).read().strip():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the fake provider did not start")
-            time.sleep(0.02)
-        yield "http://127.0.0.1:" + open(port_path).read().strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    return running.fake_provider(source, workdir, script)
 
 
 def check(condition, message):

@@ -12,6 +12,8 @@
 #include "rlm/providers/ollama.hpp"
 #include "rlm/providers/openai.hpp"
 #include "rlm/util/untrusted_json.hpp"
+#include "rlm/view/page.hpp"
+#include "rlm/view/trajectory_file.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -175,6 +177,14 @@ std::string results_file(std::string_view data) {
          std::to_string(results->bad_lines) + " bad lines";
 }
 
+std::string trajectory_file(std::string_view data) {
+  const auto trajectory = view::parse_trajectory(data, "fuzz.jsonl");
+  if (!trajectory) return "error: " + trajectory.error().message;
+  (void)view::render_page(*trajectory, "fuzz.jsonl");
+  return std::to_string(trajectory->lines.size()) + " lines, " +
+         std::to_string(trajectory->skipped_lines) + " skipped";
+}
+
 // A decoded message must encode to a frame that decodes again.
 template <class... M> std::string reencoded(const std::variant<M...>& message) {
   return std::visit(
@@ -206,12 +216,14 @@ std::string worker_frame(std::string_view data) {
 }
 
 Target target_named(std::string_view name) {
-  static const std::pair<std::string_view, Target> targets[] = {{"config", config},
-                                                                {"documents", documents},
-                                                                {"ollama_reply", ollama_reply},
-                                                                {"openai_reply", openai_reply},
-                                                                {"results_file", results_file},
-                                                                {"worker_frame", worker_frame}};
+  static const std::pair<std::string_view, Target> targets[] = {
+      {"config", config},
+      {"documents", documents},
+      {"ollama_reply", ollama_reply},
+      {"openai_reply", openai_reply},
+      {"results_file", results_file},
+      {"trajectory_file", trajectory_file},
+      {"worker_frame", worker_frame}};
   for (const auto& [n, t] : targets) {
     if (n == name) return t;
   }

@@ -23,6 +23,7 @@ std::string documents(std::string_view data);
 std::string ollama_reply(std::string_view data);
 std::string openai_reply(std::string_view data);
 std::string results_file(std::string_view data);
+std::string trajectory_file(std::string_view data);
 std::string worker_frame(std::string_view data);
 
 // The target of that name ("config", "ollama_reply", ...), or null.

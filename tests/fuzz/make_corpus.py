@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -80,6 +81,12 @@ def main():
                          "sub": {"calls": 1, "prompt": 300, "cached": 0, "completion": 5}},
               "cost": None, "seconds": 1.5, "finished_at": "2026-12-01T10:00:00Z"}
     write("results_file", line(record) + line(dict(record, key="k2", method="vanilla", status="truncated", score=0)), "two-records")
+    # A trajectory as rlm ask --trajectory writes it (short: a nested run, sub-calls, a cut line).
+    sys.path.insert(0, os.path.join(SOURCE, "tests", "view"))
+    import make_trajectory
+    lines = "".join(line(x) for x in make_trajectory.make(8))
+    write("trajectory_file", lines, "eight-turns")
+    write("trajectory_file", lines[:-40], "cut-last-line")
     # Worker frames, both ways.
     write("worker_frame", b"\x01" + json.dumps({"type": "result", "output": "hi\n", "output_dropped": 0, "seconds": 0.01,
                                                 "memory_bytes": 1024, "peak_memory_bytes": 2048, "sub_calls": 0, "read_document": True,

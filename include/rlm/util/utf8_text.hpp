@@ -1,0 +1,17 @@
+// Checking and repairing UTF-8 in text from outside (a cell's output, a trajectory file):
+// JSON strings must be UTF-8, and nlohmann::json refuses any other bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace rlm {
+
+// True when `bytes` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// past U+10FFFF), the rule nlohmann::json's reader and writer apply.
+bool is_utf8(std::string_view bytes);
+
+// `bytes` with each byte that does not begin a well-formed sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view bytes);
+
+} // namespace rlm
