@@ -17,6 +17,7 @@
 
   // Not toLocaleString: it costs a microsecond or more a call, and a page makes thousands.
   const fmtInt = (n) => (n === null ? "?" : String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ","));
+  const count = (n, one, many) => fmtInt(n) + " " + (n === 1 ? one : many);
   const fmtCost = (c) => (c === null ? "" : "$" + (c < 0.01 ? c.toFixed(5) : c.toFixed(4)));
   const fmtSec = (s) => (s === null ? "" : s < 10 ? s.toFixed(2) + " s" : s.toFixed(1) + " s");
   const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
@@ -251,7 +252,7 @@
     fact(facts, "tokens", fmtInt(t.prompt) + " in, " + fmtInt(t.completion) + " out" + (t.cached ? ", " + fmtInt(t.cached) + " cached" : ""));
     fact(facts, "cost", t.cost === null ? "unknown" : fmtCost(t.cost));
     fact(facts, "time", fmtSec(t.seconds) + (t.soFar ? " so far" : ""));
-    const docs = arr(run.documents).map(obj).map((d) => str(d.name) + " (" + fmtInt(num(d.bytes)) + " bytes)");
+    const docs = arr(run.documents).map(obj).map((d) => str(d.name) + " (" + count(num(d.bytes), "byte", "bytes") + ")");
     fact(facts, "documents", docs.join(", "));
     fact(facts, "rlm", str(run.rlm_version));
     root.appendChild(facts);
@@ -291,10 +292,10 @@
     ].filter(Boolean).join(" · ")));
     summary.appendChild(el("span", "hit-count"));
     const details = lazyDetails("sub", summary, (body) => {
-      block(body, "Prompt (" + fmtInt(num(s.prompt_chars)) + " bytes)", str(s.prompt));
+      block(body, "Prompt (" + count(num(s.prompt_chars), "byte", "bytes") + ")", str(s.prompt));
       cutNote(body, s.prompt_chars, s.prompt_cut, "prompt");
       if (str(s.error)) block(body, "Error", str(s.error), "error");
-      block(body, "Answer (" + fmtInt(num(s.answer_chars)) + " bytes)", str(s.answer), "output");
+      block(body, "Answer (" + count(num(s.answer_chars), "byte", "bytes") + ")", str(s.answer), "output");
       cutNote(body, s.answer_chars, s.answer_cut, "answer");
       if (nested !== undefined) nestedRun(m, nested, body);
     });
@@ -380,7 +381,7 @@
     for (const c of arr(t.compactions)) body.appendChild(el("div", "compaction", compactionLine(c)));
     for (const n of arr(t.notes)) if (str(n)) body.appendChild(textEl("div", "note", str(n)));
     if (str(t.reasoning)) {
-      const s = el("summary", "", "Reasoning (" + fmtInt(num(t.reasoning_chars)) + " bytes)");
+      const s = el("summary", "", "Reasoning (" + count(num(t.reasoning_chars), "byte", "bytes") + ")");
       body.appendChild(lazyDetails("reasoning", s, (b) => block(b, "", str(t.reasoning))));
     }
     const cells = arr(t.cells).map(obj);
