@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(config documents ollama_reply openai_reply results_file trajectory_file worker_frame)
+[ ${#targets[@]} -gt 0 ] || targets=(cassette config documents ollama_reply openai_reply results_file trajectory_file worker_frame)
 scripts/install-deps.sh --fuzz
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

@@ -1,6 +1,7 @@
 #include "rlm/http/cassette.hpp"
 
 #include "rlm/util/display.hpp"
+#include "rlm/util/untrusted_json.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 namespace rlm::http {
 
@@ -184,28 +187,45 @@ Result<> RecordingTransport::finish() {
 
 namespace {
 
-// Throws json::exception for a missing or mistyped field.
-ReplayTransport::Exchange read_exchange(const json& line) {
+// An exchange line read with typed accessors (a cassette may come from a stranger's bug
+// report); nothing when a field is missing or mistyped.
+std::optional<ReplayTransport::Exchange> read_exchange(const json& line) {
+  namespace field = json_field;
   ReplayTransport::Exchange e;
-  e.method = line.at("method").get<std::string>();
-  e.url = line.at("url").get<std::string>();
-  e.body = line.at("body").get<std::string>();
-  if (const auto failure = line.find("failure"); failure != line.end()) {
+  const auto* method = field::string(line, "method");
+  const auto* url = field::string(line, "url");
+  const auto* body = field::string(line, "body");
+  if (method == nullptr || url == nullptr || body == nullptr) return std::nullopt;
+  e.method = *method;
+  e.url = *url;
+  e.body = *body;
+  if (const auto* failure = field::object(line, "failure")) {
+    const auto* kind = field::string(*failure, "kind");
+    const auto* message = field::string(*failure, "message");
+    const auto received = field::boolean(*failure, "received_data");
+    if (kind == nullptr || message == nullptr || !received) return std::nullopt;
     e.failed = true;
-    e.failure = {failure_kind(failure->at("kind").get<std::string>()),
-                 failure->at("message").get<std::string>(),
-                 failure->at("received_data").get<bool>()};
+    e.failure = {failure_kind(*kind), *message, *received};
   } else {
-    e.response.status = line.at("status").get<long>();
-    for (const auto& [name, value] : line.at("headers").items())
+    const auto status = field::integer(line, "status", 100, 999);
+    const auto* headers = field::object(line, "headers");
+    if (!status || headers == nullptr) return std::nullopt;
+    e.response.status = static_cast<long>(*status);
+    for (const auto& [name, value] : headers->items()) {
+      if (!value.is_string()) return std::nullopt;
       e.response.headers[name] = value.get<std::string>();
-    e.response.body = line.value("response_body", "");
+    }
+    if (const auto* response_body = field::string(line, "response_body"))
+      e.response.body = *response_body;
   }
-  if (const auto pieces = line.find("pieces"); pieces != line.end()) {
-    for (const auto& piece : *pieces)
-      e.pieces.emplace_back(piece.at(0).get<double>(), piece.at(1).get<std::string>());
+  if (const auto* pieces = field::array(line, "pieces")) {
+    for (const auto& piece : *pieces) {
+      if (!piece.is_array() || piece.size() != 2 || !piece[0].is_number() || !piece[1].is_string())
+        return std::nullopt;
+      e.pieces.emplace_back(piece[0].get<double>(), piece[1].get<std::string>());
+    }
   }
-  e.response.seconds = line.value("seconds", 0.0);
+  e.response.seconds = field::number(line, "seconds").value_or(0.0);
   return e;
 }
 
@@ -214,43 +234,51 @@ ReplayTransport::Exchange read_exchange(const json& line) {
 ReplayTransport::ReplayTransport(std::string path) : m_path(std::move(path)) {}
 
 Result<std::unique_ptr<ReplayTransport>> ReplayTransport::open(const std::string& path) {
-  const auto shown = printable(path, 200);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::input,
-                fmt::format("cannot read the cassette {}: {}", shown, std::strerror(errno)),
+  std::stringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    return fail(
+        ErrorKind::input,
+        fmt::format("cannot read the cassette {}: {}", printable(path, 200), std::strerror(errno)),
+        "record one with rlm ask --record FILE");
+  }
+  return parse(text.str(), path);
+}
+
+Result<std::unique_ptr<ReplayTransport>> ReplayTransport::parse(std::string_view text,
+                                                                const std::string& name) {
+  const auto shown = printable(name, 200);
+  if (text.empty()) {
+    return fail(ErrorKind::input, fmt::format("{} is empty: not an rlm cassette", shown),
                 "record one with rlm ask --record FILE");
   }
-  std::unique_ptr<ReplayTransport> replay(new ReplayTransport(path));
-  std::string text;
+  std::unique_ptr<ReplayTransport> replay(new ReplayTransport(name));
   int number = 0;
-  while (std::getline(in, text)) {
+  for (std::size_t at = 0; at < text.size();) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    const auto line = parse_untrusted_json(text.substr(at, end - at));
+    at = end + 1;
     ++number;
-    const auto line = json::parse(text, nullptr, false);
     const auto bad = [&](std::string_view why) {
       return fail(ErrorKind::input, fmt::format("{} line {}: {}", shown, number, why),
                   "record the run again with --record FILE");
     };
-    if (!line.is_object()) return bad("not a JSON object");
+    if (!line || !line->is_object()) return bad("not a JSON object");
+    const auto* type = json_field::string(*line, "type");
     if (number == 1) {
-      if (line.value("type", "") != "cassette") return bad("not an rlm cassette");
-      if (line.value("version", 0) != k_cassette_version)
+      if (type == nullptr || *type != "cassette") return bad("not an rlm cassette");
+      const auto version = json_field::integer(*line, "version", 0, 1'000'000);
+      if (version != k_cassette_version)
         return bad(fmt::format("cassette version {}, but this rlm reads version {}",
-                               line.value("version", 0), k_cassette_version));
+                               version ? std::to_string(*version) : "unknown", k_cassette_version));
       continue;
     }
-    if (line.value("type", "") != "exchange") continue; // a later version's other lines
-    try {
-      replay->m_exchanges.push_back(read_exchange(line));
-    } catch (const json::exception&) {
-      return bad("an exchange with a missing or mistyped field");
-    }
+    if (type == nullptr || *type != "exchange") continue; // a later version's other lines
+    auto exchange = read_exchange(*line);
+    if (!exchange) return bad("an exchange with a missing or mistyped field");
+    replay->m_exchanges.push_back(std::move(*exchange));
   }
-  if (number == 0) {
-    return fail(ErrorKind::input, fmt::format("{} is empty: not an rlm cassette", shown),
-                "record one with rlm ask --record FILE");
-  }
-  if (in.bad()) return fail(ErrorKind::input, fmt::format("cannot read the cassette {}", shown));
   replay->m_used.assign(replay->m_exchanges.size(), false);
   return replay;
 }

@@ -6,6 +6,7 @@
 #include "rlm/bench/summary.hpp"
 #include "rlm/config/load.hpp"
 #include "rlm/document/utf8.hpp"
+#include "rlm/http/cassette.hpp"
 #include "rlm/loop/briefing.hpp"
 #include "rlm/providers/doctor.hpp"
 #include "rlm/providers/ledger.hpp"
@@ -185,6 +186,24 @@ std::string trajectory_file(std::string_view data) {
          std::to_string(trajectory->skipped_lines) + " skipped";
 }
 
+// A cassette from someone's bug report, read and asked for a request it may or may not
+// hold, whole and streamed.
+std::string cassette(std::string_view data) {
+  auto replay = http::ReplayTransport::parse(data, "fuzz.cassette");
+  if (!replay) return "error: " + replay.error().message;
+  http::Request request;
+  request.method = http::Method::post;
+  request.url = "http://127.0.0.1:1/v1/chat/completions";
+  (void)(*replay)->perform(request);
+  std::size_t streamed = 0;
+  request.on_data = [&](std::string_view piece) {
+    streamed += piece.size();
+    return true;
+  };
+  (void)(*replay)->perform(request);
+  return std::to_string((*replay)->unused()) + " unused, " + std::to_string(streamed) + " bytes";
+}
+
 // A decoded message must encode to a frame that decodes again.
 template <class... M> std::string reencoded(const std::variant<M...>& message) {
   return std::visit(
@@ -217,6 +236,7 @@ std::string worker_frame(std::string_view data) {
 
 Target target_named(std::string_view name) {
   static const std::pair<std::string_view, Target> targets[] = {
+      {"cassette", cassette},
       {"config", config},
       {"documents", documents},
       {"ollama_reply", ollama_reply},

@@ -18,6 +18,7 @@
 
 namespace rlm::fuzz {
 
+std::string cassette(std::string_view data);
 std::string config(std::string_view data);
 std::string documents(std::string_view data);
 std::string ollama_reply(std::string_view data);

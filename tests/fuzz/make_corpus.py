@@ -87,6 +87,16 @@ def main():
     lines = "".join(line(x) for x in make_trajectory.make(8))
     write("trajectory_file", lines, "eight-turns")
     write("trajectory_file", lines[:-40], "cut-last-line")
+    # A cassette as --record writes it: a whole reply, a stream, a failure.
+    exchange = {"type": "exchange", "n": 1, "method": "POST", "url": "http://127.0.0.1:1/v1/chat/completions",
+                "body": "", "seconds": 0.5, "status": 200, "headers": {"content-type": "application/json"},
+                "response_body": '{"choices":[{"message":{"content":"7421"}}]}'}
+    stream = dict(exchange, n=2, body="s", pieces=[[0.1, "data: a\n\n"], [0.2, "data: [DONE]\n\n"]])
+    del stream["response_body"]
+    broken = {"type": "exchange", "n": 3, "method": "POST", "url": exchange["url"], "body": "",
+              "failure": {"kind": "dropped", "message": "the connection broke", "received_data": True},
+              "pieces": [[0.1, "data: a\n\n"]]}
+    write("cassette", line({"type": "cassette", "version": 1}) + line(exchange) + line(stream) + line(broken), "three-exchanges")
     # Worker frames, both ways.
     write("worker_frame", b"\x01" + json.dumps({"type": "result", "output": "hi\n", "output_dropped": 0, "seconds": 0.01,
                                                 "memory_bytes": 1024, "peak_memory_bytes": 2048, "sub_calls": 0, "read_document": True,

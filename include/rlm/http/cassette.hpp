@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,9 @@ public:
   // Reads a cassette. Fails (ErrorKind::input) when the file is missing, is not a cassette,
   // or has a line that cannot be read.
   static Result<std::unique_ptr<ReplayTransport>> open(const std::string& path);
+  // The same from a cassette's text; `name` is what error lines call it.
+  static Result<std::unique_ptr<ReplayTransport>> parse(std::string_view text,
+                                                        const std::string& name);
 
   std::expected<Response, Failure> perform(const Request& request) override;
 
