@@ -60,6 +60,15 @@ std::string default_api_key_env(ProviderType type) {
   return "";
 }
 
+std::optional<std::int64_t> default_max_concurrency(ProviderType type) {
+  switch (type) {
+  case ProviderType::ollama: return 4;
+  case ProviderType::deepseek: return 16;
+  case ProviderType::openai: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 Config built_in_config() {
   Config config;
   for (const auto role : {Role::root, Role::sub}) {
@@ -67,6 +76,7 @@ Config built_in_config() {
     provider.type = ProviderType::ollama;
     provider.base_url = default_base_url(ProviderType::ollama);
     provider.model = k_default_ollama_model;
+    provider.max_concurrency = default_max_concurrency(ProviderType::ollama);
     provider.role = role;
     provider.name = std::string("ollama-") + to_string(role);
     config.providers.push_back(provider);

@@ -267,6 +267,13 @@ private:
           {"is empty, but DeepSeek's API needs a key",
            "remove the line to read DEEPSEEK_API_KEY, or name the variable that holds the key"});
     }
+    if (table.get("max_concurrency") == nullptr) {
+      p.max_concurrency = default_max_concurrency(p.type);
+      origins[prefix + "max_concurrency"] = {
+          Origin::Kind::built_in, p.type == ProviderType::openai
+                                      ? "the server's: llama.cpp's /props total_slots, else 16"
+                                      : "for " + type_name};
+    }
     if (table.get("name") == nullptr) {
       p.name = fmt::format("{}:{}", type_name, p.model);
       origins[prefix + "name"] = {Origin::Kind::built_in, "provider_type:model"};

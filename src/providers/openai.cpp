@@ -166,6 +166,17 @@ std::optional<std::int64_t> OpenAiProvider::window() {
   return m_served->serving ? m_served->serving : configured;
 }
 
+std::int64_t OpenAiProvider::concurrency() {
+  if (m_settings.max_concurrency) return *m_settings.max_concurrency;
+  if (m_settings.type == config::ProviderType::openai) {
+    (void)window(); // asks /props once, if it has not yet
+    const std::lock_guard lock(m_mutex);
+    // More requests than slots wait in llama-server's queue, each against the idle timeout.
+    if (m_served && m_served->slots) return *m_served->slots;
+  }
+  return k_api_concurrency;
+}
+
 std::optional<std::int64_t> OpenAiProvider::prompt_room_chars() {
   const auto served = window();
   if (!served) return std::nullopt;

@@ -61,7 +61,7 @@ bool worth_another_provider(const ProviderError& error) {
 Pool::Pool(std::vector<std::unique_ptr<Provider>> providers, PoolOptions options)
     : m_options(std::move(options)), m_ledger(settings_of(providers)) {
   for (auto& p : providers) {
-    m_members.push_back(Member{std::move(p), CircuitBreaker(m_options.breaker), 0, 0, {}, {}});
+    m_members.push_back(Member{std::move(p), CircuitBreaker(m_options.breaker), 0, {}, 0, {}, {}});
   }
 }
 
@@ -130,9 +130,26 @@ bool Pool::has_untried(config::Role role, const std::set<std::size_t>& tried) co
   return false;
 }
 
+void Pool::resolve_limits(config::Role role) {
+  for (auto& m : m_members) {
+    if (m.provider->settings().role != role) continue;
+    {
+      const std::lock_guard lock(m_mutex);
+      if (m.limit) continue;
+    }
+    const auto limit = std::max<std::int64_t>(1, m.provider->concurrency());
+    const std::lock_guard lock(m_mutex);
+    if (!m.limit) {
+      m.limit = limit;
+      spdlog::debug("{} takes {} request(s) at once", m.provider->settings().name, limit);
+    }
+  }
+}
+
 std::expected<Pool::Slot, ProviderError> Pool::acquire(config::Role role,
                                                        const std::set<std::size_t>& tried,
                                                        const std::atomic<bool>* cancel) {
+  resolve_limits(role);
   std::unique_lock lock(m_mutex);
   for (;;) {
     if (cancel != nullptr && cancel->load())
@@ -150,8 +167,7 @@ std::expected<Pool::Slot, ProviderError> Pool::acquire(config::Role role,
     for (auto i : live) {
       const auto& m = m_members[i];
       if (any_untried && tried.contains(i)) continue;
-      if (m.in_flight < m.provider->settings().max_concurrency && m.breaker.allows(t))
-        ready.push_back(i);
+      if (m.in_flight < m.limit.value_or(1) && m.breaker.allows(t)) ready.push_back(i);
     }
     if (!ready.empty()) {
       // Smooth weighted round robin: every ready provider gains its weight, the richest is

@@ -41,8 +41,10 @@ struct ProviderConfig {
   std::string model;
   Role role = Role::root;
   double weight = 1.0;
-  std::string api_key_env;                    // the variable holding the key; "" = no key
-  std::int64_t max_concurrency = 4;           // requests in flight to this provider at once
+  std::string api_key_env; // the variable holding the key; "" = no key
+  // Requests in flight to this provider at once; unset = what the server says it serves
+  // (Provider::concurrency): llama.cpp's slots, else 4 for Ollama and 16 for APIs.
+  std::optional<std::int64_t> max_concurrency;
   std::optional<std::int64_t> context_length; // tokens; unset = ask the server
   std::int64_t max_tokens = 4096;             // completion tokens per call
   double temperature = 0.0;
@@ -134,6 +136,9 @@ std::optional<BenchMethod> parse_bench_method(std::string_view name);
 std::string default_base_url(ProviderType type);
 // The environment variable a provider of `type` reads its key from by default ("" = none).
 std::string default_api_key_env(ProviderType type);
+// Ollama does not say how many requests it serves at once (OLLAMA_NUM_PARALLEL) and queues
+// the rest: 4. DeepSeek's API serves many: 16. An openai server is asked (llama.cpp's slots).
+std::optional<std::int64_t> default_max_concurrency(ProviderType type);
 
 // The configuration used when no file is found: a local Ollama serving both roles.
 Config built_in_config();

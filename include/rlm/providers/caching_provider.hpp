@@ -31,6 +31,7 @@ public:
   std::optional<std::int64_t> prompt_room_chars() override { return m_inner->prompt_room_chars(); }
   std::optional<std::int64_t> window_tokens() override { return m_inner->window_tokens(); }
   std::optional<std::string> model_digest() override { return m_inner->model_digest(); }
+  std::int64_t concurrency() override { return m_inner->concurrency(); }
 
 private:
   std::unique_ptr<Provider> m_inner;

@@ -29,6 +29,9 @@ public:
   std::optional<std::int64_t> window();
   std::optional<std::int64_t> prompt_room_chars() override;
   std::optional<std::int64_t> window_tokens() override { return window(); }
+  // llama.cpp's slots (/props total_slots); an API or another server takes many at once.
+  std::int64_t concurrency() override;
+  static constexpr std::int64_t k_api_concurrency = 16;
   // What the server said of its window, once window() has asked.
   std::optional<ServedWindow> served_window() {
     const std::lock_guard lock(m_mutex);

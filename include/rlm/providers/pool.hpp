@@ -62,7 +62,8 @@ private:
     std::unique_ptr<Provider> provider;
     CircuitBreaker breaker;
     std::int64_t in_flight = 0;
-    double current_weight = 0; // smooth weighted round robin (as nginx balances upstreams)
+    std::optional<std::int64_t> limit; // Provider::concurrency, asked once, before the first call
+    double current_weight = 0;         // smooth weighted round robin (as nginx balances upstreams)
     std::string last_error;
     std::optional<ProviderError::Kind> disabled_kind; // why the breaker took it out, if it did
   };
@@ -75,6 +76,9 @@ private:
   // that could take the call are busy. An error when none can.
   std::expected<Slot, ProviderError> acquire(config::Role role, const std::set<std::size_t>& tried,
                                              const std::atomic<bool>* cancel);
+  // Asks each provider of `role` once how many calls it takes (it may ask its server, so not
+  // under the lock; usually the window probe has already asked).
+  void resolve_limits(config::Role role);
   void release(Slot slot, const std::expected<ChatResponse, ProviderError>& outcome);
   bool has_untried(config::Role role, const std::set<std::size_t>& tried) const;
   bool sleep(double seconds, const std::atomic<bool>* cancel) const;

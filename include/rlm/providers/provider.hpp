@@ -111,6 +111,9 @@ public:
   // What identifies the model's weights where the server says (Ollama's digest), so the call
   // cache knows a model replaced under the same name; nothing when not known. May ask once.
   virtual std::optional<std::string> model_digest() { return std::nullopt; }
+  // How many requests it takes at once: the configured max_concurrency, else what the
+  // server says where it can (llama.cpp's slots), else a default for its kind. May ask once.
+  virtual std::int64_t concurrency() { return settings().max_concurrency.value_or(4); }
 };
 
 const char* to_string(ProviderError::Kind kind);

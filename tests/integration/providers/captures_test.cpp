@@ -439,6 +439,44 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 INSTANTIATE_TEST_SUITE_P(LlamaServer, Capture, ::testing::ValuesIn(cases()), case_name);
 
+// How many sub-calls rlm sends a server at once, unless max_concurrency says: what llama.cpp's
+// /props says it serves (-np 4 and -np 1 recorded), 16 where nothing says.
+std::int64_t concurrency_served(const char* props_capture, config::ProviderType type) {
+  json script = {{"replies", json::array()}};
+  if (props_capture != nullptr) script["routes"] = {{"GET /props", props_capture}};
+  testing::FakeProvider server(script);
+  http::CurlTransport transport;
+  config::ProviderConfig settings;
+  settings.type = type;
+  settings.model = "tiny";
+  settings.base_url = server.base_url() + "/v1";
+  OpenAiProvider client(settings, config::HttpSettings{}, transport,
+                        [](std::string_view) { return std::optional<std::string>("sk-x"); });
+  return client.concurrency();
+}
+
+TEST(Captures, ConcurrencyDefaultsToTheSlotsLlamaServerSays) {
+  EXPECT_EQ(concurrency_served(N "c8192-np4/01-props", config::ProviderType::openai), 4);
+  EXPECT_EQ(concurrency_served(N "apikey/17-props-rightkey", config::ProviderType::openai), 1);
+  // No /props (vLLM, LM Studio, an API): 16. DeepSeek is never asked.
+  EXPECT_EQ(concurrency_served(nullptr, config::ProviderType::openai), 16);
+  EXPECT_EQ(concurrency_served(N "c8192-np4/01-props", config::ProviderType::deepseek), 16);
+}
+
+TEST(Captures, AConfiguredConcurrencyWinsOverTheServers) {
+  json script = {{"replies", json::array()}, {"routes", {{"GET /props", N "c8192-np4/01-props"}}}};
+  testing::FakeProvider server(script);
+  http::CurlTransport transport;
+  config::ProviderConfig settings;
+  settings.type = config::ProviderType::openai;
+  settings.model = "tiny";
+  settings.base_url = server.base_url() + "/v1";
+  settings.max_concurrency = 2;
+  OpenAiProvider client(settings, config::HttpSettings{}, transport,
+                        [](std::string_view) { return std::optional<std::string>(); });
+  EXPECT_EQ(client.concurrency(), 2);
+}
+
 TEST(Captures, EveryCaptureHasACase) {
   std::set<std::string> covered;
   for (const auto& c : cases()) covered.insert(c.capture);

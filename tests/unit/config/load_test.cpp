@@ -109,6 +109,20 @@ TEST(ConfigLoad, TypeDefaultsFillBaseUrlKeyVariableAndName) {
   EXPECT_EQ(p.base_url, "https://api.deepseek.com");
   EXPECT_EQ(p.api_key_env, "DEEPSEEK_API_KEY");
   EXPECT_EQ(p.name, "deepseek:deepseek-flash");
+  EXPECT_EQ(p.max_concurrency, 16);
+}
+
+TEST(ConfigLoad, ConcurrencyDefaultsByTypeAndAnOpenaiServerIsAsked) {
+  const auto result =
+      parse("[[providers]]\nprovider_type = \"ollama\"\nmodel = \"m\"\nrole = \"root\"\n"
+            "[[providers]]\nprovider_type = \"openai\"\nmodel = \"m\"\nrole = \"sub\"\n"
+            "base_url = \"http://localhost:8080/v1\"\n");
+  ASSERT_TRUE(result.diagnostics.empty()) << testing::all_formatted(result);
+  EXPECT_EQ(result.config.providers[0].max_concurrency, 4);
+  EXPECT_FALSE(result.config.providers[1].max_concurrency); // Provider::concurrency asks
+  EXPECT_THAT(result.config.origins.at("providers[1].max_concurrency").where,
+              ::testing::HasSubstr("total_slots"));
+  EXPECT_EQ(parse("").config.providers[0].max_concurrency, 4); // the built-in Ollama pair
 }
 
 TEST(ConfigLoad, TrailingSlashOfBaseUrlIsDropped) {

@@ -57,7 +57,13 @@ public:
     return r;
   }
   const config::ProviderConfig& settings() const override { return m_settings; }
+  std::int64_t concurrency() override {
+    ++concurrency_asked;
+    return served_concurrency ? *served_concurrency : Provider::concurrency();
+  }
 
+  std::optional<std::int64_t> served_concurrency; // what its server says, when it says
+  std::atomic<int> concurrency_asked{0};
   std::mutex mutex;
   std::deque<ProviderError> outcomes;
   int calls = 0;
@@ -316,6 +322,26 @@ TEST(Pool, HonoursEachProvidersConcurrencyLimit) {
   EXPECT_LE(a->max_seen, 2);
   EXPECT_LE(b->max_seen, 3);
   EXPECT_EQ(a->calls + b->calls, 20);
+}
+
+TEST(Pool, AnUnsetLimitIsWhatTheServerSaysAskedOnce) {
+  Fixture f;
+  auto* a = f.add("a", config::Role::root);
+  a->m_settings.max_concurrency.reset();
+  a->served_concurrency = 2; // llama-server -np 2
+  a->delay = std::chrono::milliseconds(30);
+  (void)f.pool();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 12; ++i) threads.emplace_back([&] { ok += f.chat() ? 1 : 0; });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 12);
+  EXPECT_EQ(a->max_seen, 2); // held to it, and it was used
+  EXPECT_GE(a->concurrency_asked, 1);
+  EXPECT_LE(a->concurrency_asked, 12); // racing first calls may each ask; later ones do not
+  const int asked = a->concurrency_asked;
+  (void)f.chat();
+  EXPECT_EQ(a->concurrency_asked, asked);
 }
 
 TEST(Pool, ACancelledCallWaitingForASlotStops) {
