@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cstring>
 
 namespace rlm::document {
@@ -16,19 +17,31 @@ std::optional<TextProblem> Utf8Scanner::feed(std::string_view piece) {
   const auto* p = reinterpret_cast<const unsigned char*>(piece.data());
   const auto* end = p + piece.size();
   while (p < end) {
-    // Fast path: eight ASCII bytes without NUL or newline at once.
+    // Fast path: eight ASCII bytes without NUL at once, newlines counted in the word.
     if (m_pending == 0 && end - p >= 8) {
       std::uint64_t word = 0;
       std::memcpy(&word, p, 8);
-      const bool ascii = (word & 0x8080808080808080ULL) == 0;
-      const std::uint64_t ones = 0x0101010101010101ULL;
-      const bool has_zero = ((word - ones) & ~word & 0x8080808080808080ULL) != 0;
-      const std::uint64_t nl = word ^ (ones * '\n');
-      const bool has_newline = ((nl - ones) & ~nl & 0x8080808080808080ULL) != 0;
-      if (ascii && !has_zero && !has_newline) {
+      constexpr std::uint64_t high = 0x8080808080808080ULL;
+      constexpr std::uint64_t ones = 0x0101010101010101ULL;
+      const bool ascii = (word & high) == 0;
+      const bool has_zero = ((word - ones) & ~word & high) != 0;
+      if (ascii && !has_zero) {
+        // In ASCII, adding 0x7F to each byte's low seven bits carries into bit 7 exactly
+        // when the byte is not zero: so the top bit of each byte of `newlines` marks a '\n'.
+        const std::uint64_t nl = word ^ (ones * '\n');
+        const std::uint64_t newlines = ~(((nl & ~high) + ~high) | nl) & high;
+        if (newlines == 0) {
+          m_position.column += 8;
+        } else {
+          const auto count = ((newlines >> 7) * ones) >> 56; // (std::popcount is a call)
+          // Little-endian: the highest marked bit is the last newline in the text.
+          const auto last = static_cast<std::uint64_t>(63 - std::countl_zero(newlines)) / 8;
+          m_newlines += count;
+          m_position.line += count;
+          m_position.column = 1 + (7 - last);
+        }
         p += 8;
         m_position.offset += 8;
-        m_position.column += 8;
         m_characters += 8;
         continue;
       }

@@ -3,6 +3,7 @@
 #include "raise.hpp"
 #include "regex_cache.hpp"
 #include "reserved_globals.hpp"
+#include "rlm/util/utf8_text.hpp"
 #include "stdlib_wrappers.hpp"
 #include "tools.hpp"
 
@@ -108,9 +109,7 @@ std::uint64_t Sandbox::push_document_table(lua_State* L) {
     lua_setfield(L, -2, "start");
     lua_pushinteger(L, static_cast<lua_Integer>(start + doc.text.size()));
     lua_setfield(L, -2, "stop");
-    const auto chars = std::count_if(doc.text.begin(), doc.text.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    });
+    const auto chars = utf8_characters(doc.text);
     characters += static_cast<std::uint64_t>(chars);
     lua_pushinteger(L, static_cast<lua_Integer>(chars));
     lua_setfield(L, -2, "chars");

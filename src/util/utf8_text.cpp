@@ -1,6 +1,8 @@
 #include "rlm/util/utf8_text.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace rlm {
 
@@ -55,6 +57,25 @@ std::string valid_utf8(std::string_view bytes) {
     i += std::max<std::size_t>(length, 1);
   }
   return out;
+}
+
+std::size_t utf8_characters(std::string_view bytes) {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  std::size_t continuations = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, 8);
+    // A continuation byte has its top bit set and the next one clear; shifted left by one,
+    // each byte's bit 6 lands on its bit 7 (bit 7 leaves for the next byte's bit 0, masked).
+    // The marks, moved to each byte's bit 0, summed by one multiply (std::popcount is a
+    // library call on baseline x86-64, slower than the byte loop).
+    const std::uint64_t marks = (word & ~(word << 1) & high) >> 7;
+    continuations += static_cast<std::size_t>((marks * 0x0101010101010101ULL) >> 56);
+  }
+  for (; i < bytes.size(); ++i)
+    continuations += (static_cast<unsigned char>(bytes[i]) & 0xC0) == 0x80 ? 1U : 0U;
+  return bytes.size() - continuations;
 }
 
 } // namespace rlm

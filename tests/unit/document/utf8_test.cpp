@@ -1,6 +1,9 @@
 #include "rlm/document/utf8.hpp"
+#include "rlm/util/utf8_text.hpp"
 
 #include <gtest/gtest.h>
+
+#include <random>
 
 namespace rlm::document {
 namespace {
@@ -64,6 +67,50 @@ TEST(Utf8Scanner, FastPathCountsLongAsciiRuns) {
   EXPECT_FALSE(scanner.feed(text + "\n" + text));
   EXPECT_EQ(scanner.characters(), 2001U);
   EXPECT_EQ(scanner.newlines(), 1U);
+}
+
+// The word-at-a-time path must place a bad byte exactly where the byte-by-byte rule does,
+// whatever mix of newlines (several in one word, one at a word's last byte) comes before it.
+TEST(Utf8Scanner, PositionsAfterNewlineDenseTextMatchAByteByByteCount) {
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    const auto length = random() % 200;
+    for (std::uint32_t i = 0; i < length; ++i) text.push_back(random() % 3 == 0 ? '\n' : 'a');
+    const auto bad = random() % (text.size() + 1);
+    text.insert(bad, 1, '\xff');
+    std::uint64_t line = 1, column = 1;
+    for (std::size_t i = 0; i < bad; ++i) {
+      column = text[i] == '\n' ? 1 : column + 1;
+      line += text[i] == '\n' ? 1U : 0U;
+    }
+    const auto problem = scan(text);
+    ASSERT_TRUE(problem) << trial;
+    EXPECT_EQ(problem->where.offset, bad) << trial;
+    EXPECT_EQ(problem->where.line, line) << trial;
+    EXPECT_EQ(problem->where.column, column) << trial;
+  }
+}
+
+TEST(Utf8Scanner, CountsNewlinesInEveryPositionOfAWord) {
+  Utf8Scanner scanner;
+  EXPECT_FALSE(scanner.feed("\n\n\n\n\n\n\n\nab\ncdefg\n" + std::string(16, '\n')));
+  EXPECT_EQ(scanner.newlines(), 26U);
+  EXPECT_EQ(scanner.characters(), 33U);
+}
+
+TEST(Utf8Characters, CountsCodePointsEightBytesAtATime) {
+  EXPECT_EQ(utf8_characters(""), 0U);
+  EXPECT_EQ(utf8_characters("héllo wörld, 日本語, 😀\nsecond line\n"), 32U);
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string bytes;
+    const auto length = random() % 100;
+    for (std::uint32_t i = 0; i < length; ++i) bytes.push_back(static_cast<char>(random() & 0xFF));
+    std::size_t expected = 0;
+    for (const char c : bytes) expected += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1U : 0U;
+    EXPECT_EQ(utf8_characters(bytes), expected) << trial;
+  }
 }
 
 TEST(Utf8Describe, NamesTheFileAndTheFix) {
