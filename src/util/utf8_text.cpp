@@ -78,4 +78,22 @@ std::size_t utf8_characters(std::string_view bytes) {
   return bytes.size() - continuations;
 }
 
+std::size_t count_newlines(std::string_view bytes) {
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  std::size_t count = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes.data() + i, 8);
+    const std::uint64_t x = word ^ (ones * '\n'); // zero bytes where the newlines are
+    // Exact for every byte value: the low seven bits plus 0x7F carry into bit 7 unless they
+    // are all zero, and a set bit 7 of x itself means a byte other than '\n'.
+    const std::uint64_t zero = ~(((x & ~high) + ~high) | x) & high;
+    count += static_cast<std::size_t>(((zero >> 7) * ones) >> 56);
+  }
+  for (; i < bytes.size(); ++i) count += bytes[i] == '\n' ? 1U : 0U;
+  return count;
+}
+
 } // namespace rlm
