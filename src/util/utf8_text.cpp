@@ -59,41 +59,48 @@ std::string valid_utf8(std::string_view bytes) {
   return out;
 }
 
-std::size_t utf8_characters(std::string_view bytes) {
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  std::size_t continuations = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, 8);
-    // A continuation byte has its top bit set and the next one clear; shifted left by one,
-    // each byte's bit 6 lands on its bit 7 (bit 7 leaves for the next byte's bit 0, masked).
-    // The marks, moved to each byte's bit 0, summed by one multiply (std::popcount is a
-    // library call on baseline x86-64, slower than the byte loop).
-    const std::uint64_t marks = (word & ~(word << 1) & high) >> 7;
-    continuations += static_cast<std::size_t>((marks * 0x0101010101010101ULL) >> 56);
-  }
-  for (; i < bytes.size(); ++i)
-    continuations += (static_cast<unsigned char>(bytes[i]) & 0xC0) == 0x80 ? 1U : 0U;
-  return bytes.size() - continuations;
-}
+namespace {
 
-std::size_t count_newlines(std::string_view bytes) {
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t k_high = 0x8080808080808080ULL; // bit 7 of each byte
+constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
+
+// How many bytes of `bytes` are marked: `word_marks` sets bit 7 of each marked byte of an
+// 8-byte word, `is_marked` decides the bytes of the tail. The marks, moved to each byte's
+// bit 0, are summed by one multiply (std::popcount is a library call on baseline x86-64,
+// slower than a byte loop).
+std::size_t count_marked(std::string_view bytes, auto word_marks, auto is_marked) {
   std::size_t count = 0;
   std::size_t i = 0;
   for (; i + 8 <= bytes.size(); i += 8) {
     std::uint64_t word = 0;
     std::memcpy(&word, bytes.data() + i, 8);
-    const std::uint64_t x = word ^ (ones * '\n'); // zero bytes where the newlines are
-    // Exact for every byte value: the low seven bits plus 0x7F carry into bit 7 unless they
-    // are all zero, and a set bit 7 of x itself means a byte other than '\n'.
-    const std::uint64_t zero = ~(((x & ~high) + ~high) | x) & high;
-    count += static_cast<std::size_t>(((zero >> 7) * ones) >> 56);
+    count += static_cast<std::size_t>((((word_marks(word) & k_high) >> 7) * k_ones) >> 56);
   }
-  for (; i < bytes.size(); ++i) count += bytes[i] == '\n' ? 1U : 0U;
+  for (; i < bytes.size(); ++i) count += is_marked(static_cast<unsigned char>(bytes[i])) ? 1U : 0U;
   return count;
+}
+
+} // namespace
+
+std::size_t utf8_characters(std::string_view bytes) {
+  // A continuation byte has its top bit set and the next one clear; shifted left by one,
+  // each byte's bit 6 lands on its bit 7 (bit 7 leaves for the next byte's bit 0, masked).
+  const auto continuations = count_marked(
+      bytes, [](std::uint64_t w) { return w & ~(w << 1); },
+      [](unsigned char c) { return (c & 0xC0) == 0x80; });
+  return bytes.size() - continuations;
+}
+
+std::size_t count_newlines(std::string_view bytes) {
+  return count_marked(
+      bytes,
+      [](std::uint64_t w) {
+        const std::uint64_t x = w ^ (k_ones * '\n'); // zero bytes where the newlines are
+        // Exact for every byte value: the low seven bits plus 0x7F carry into bit 7 unless
+        // they are all zero, and a set bit 7 of x itself means a byte other than '\n'.
+        return ~(((x & ~k_high) + ~k_high) | x);
+      },
+      [](unsigned char c) { return c == '\n'; });
 }
 
 } // namespace rlm

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace rlm::document {
@@ -106,10 +107,14 @@ TEST(Utf8Characters, CountsCodePointsEightBytesAtATime) {
   for (int trial = 0; trial < 200; ++trial) {
     std::string bytes;
     const auto length = random() % 100;
-    for (std::uint32_t i = 0; i < length; ++i) bytes.push_back(static_cast<char>(random() & 0xFF));
+    for (std::uint32_t i = 0; i < length; ++i)
+      bytes.push_back(static_cast<char>(random() % 4 == 0 ? '\n' : random() & 0xFF));
     std::size_t expected = 0;
     for (const char c : bytes) expected += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1U : 0U;
     EXPECT_EQ(utf8_characters(bytes), expected) << trial;
+    // Every byte value, '\n' with its neighbours 0x0B and 0x8A among them.
+    EXPECT_EQ(count_newlines(bytes), static_cast<std::size_t>(std::ranges::count(bytes, '\n')))
+        << trial;
   }
 }
 
