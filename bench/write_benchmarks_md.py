@@ -124,6 +124,8 @@ def load_scripts(path, results):
         for key, value in obj.items():
             if isinstance(value, list):
                 entry.setdefault(key, []).extend(float(v) for v in value)
+            elif key == "error":  # the script could not measure it (lua_suite without lua5.4)
+                entry["error"] = str(value)
 
 
 def samples(results, name, field):

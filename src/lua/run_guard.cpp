@@ -27,6 +27,13 @@ std::atomic<lua_State*> g_alarmed_state{nullptr};
 
 RunGuard::RunGuard(const Limits& limits, bool alarm) : m_limits(limits), m_alarm(alarm) {}
 
+RunGuard::~RunGuard() {
+  if (!m_alarm) return;
+  itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  g_alarmed_state = nullptr; // the state is about to be closed
+}
+
 RunGuard& RunGuard::of(lua_State* L) {
   void* self = nullptr;
   lua_getallocf(L, &self);
@@ -35,7 +42,7 @@ RunGuard& RunGuard::of(lua_State* L) {
 
 void RunGuard::attach(lua_State* L) {
   m_state = L;
-  lua_sethook(L, &RunGuard::on_hook, LUA_MASKCOUNT, k_hook_instructions);
+  rest_hook();
   if (!m_alarm) return;
   g_alarmed_state = L;
   struct sigaction action {};
@@ -71,9 +78,29 @@ void* RunGuard::allocate(void* self, void* block, std::size_t old_size, std::siz
   return moved;
 }
 
+void RunGuard::hook_coroutine(lua_State* thread) {
+  lua_sethook(thread, &RunGuard::on_hook, LUA_MASKCOUNT, k_hook_instructions);
+}
+
+void RunGuard::rest_hook() {
+  if (m_alarm) {
+    lua_sethook(m_state, nullptr, 0, 0);
+  } else {
+    lua_sethook(m_state, &RunGuard::on_hook, LUA_MASKCOUNT, k_hook_instructions);
+  }
+}
+
+void RunGuard::set_stop(lua_State* L, Stop stop) {
+  m_stop = stop;
+  lua_sethook(m_state, &RunGuard::on_hook, LUA_MASKCOUNT, 1);
+  if (L != m_state) hook_coroutine(L); // a coroutine: hooked since its creation, kept so
+}
+
 void RunGuard::on_hook(lua_State* L, lua_Debug* /*ar*/) {
   auto& guard = of(L);
-  if (guard.m_stop == Stop::none && Clock::now() > guard.m_deadline) guard.m_stop = Stop::timeout;
+  if (guard.m_stop == Stop::none && Clock::now() > guard.m_deadline) {
+    guard.set_stop(L, Stop::timeout);
+  }
   // Raised again at every hook while the cell is stopping: a handler that catches it
   // (a __close, a loop around a failed call) meets it again a thousand instructions later.
   if (guard.m_stop != Stop::none) raise_stop(L);
@@ -106,8 +133,8 @@ void RunGuard::end_cell() {
   if (m_alarm) {
     itimerval off{};
     ::setitimer(ITIMER_REAL, &off, nullptr);
-    lua_sethook(m_state, &RunGuard::on_hook, LUA_MASKCOUNT, k_hook_instructions);
   }
+  rest_hook(); // after the timer is off: an alarm already delivered hooked the state
   m_stop = Stop::none;
 }
 
@@ -118,7 +145,7 @@ void RunGuard::extend_deadline(Clock::duration waited) {
 
 bool RunGuard::charge(std::uint64_t bytes) {
   if (m_used + bytes > static_cast<std::uint64_t>(m_limits.memory_limit_bytes)) {
-    m_stop = Stop::memory;
+    set_stop(m_state, Stop::memory);
     return false;
   }
   m_used += bytes;
@@ -127,21 +154,21 @@ bool RunGuard::charge(std::uint64_t bytes) {
 }
 
 void RunGuard::check_deadline(lua_State* L) {
-  if (m_stop == Stop::none && Clock::now() > m_deadline) m_stop = Stop::timeout;
+  if (m_stop == Stop::none && Clock::now() > m_deadline) set_stop(L, Stop::timeout);
   if (m_stop != Stop::none) raise_stop(L);
 }
 
 void RunGuard::note_failure(lua_State* L, int status) {
   if (m_stop != Stop::none) return;
   if (status == LUA_ERRMEM) {
-    m_stop = Stop::memory;
+    set_stop(L, Stop::memory);
     return;
   }
   // Errors that crossed coroutine.wrap arrive as ordinary errors, with a position prefix.
   std::size_t size = 0;
   const char* text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &size) : nullptr;
   if (m_refused && text != nullptr && std::string_view(text, size).ends_with("not enough memory")) {
-    m_stop = Stop::memory;
+    set_stop(L, Stop::memory);
   }
 }
 

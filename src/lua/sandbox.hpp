@@ -8,7 +8,8 @@
 //  - the global table is the sandbox: there is no other environment to escape to, and
 //    `load` compiles text only (no binary chunks, no reader functions);
 //  - a capped allocator (never failing a shrink) bounds memory;
-//  - a count hook checks the deadline; once a cell must stop (time or memory), a sticky
+//  - the deadline: in the worker a SIGALRM hooks the (otherwise unhooked) main thread, and
+//    coroutines carry a periodic count hook; once a cell must stop (time or memory), a sticky
 //    flag makes our pcall, xpcall and coroutine.resume re-raise the error, and xpcall
 //    handlers are skipped, so user code cannot swallow the stop;
 //  - setmetatable refuses __gc (finalizers run with hooks off), the string metatable is

@@ -75,6 +75,25 @@ int sandbox_resume(lua_State* L) {
   return lua_error(L);
 }
 
+// coroutine.create and coroutine.wrap: the new thread gets the run guard's periodic hook,
+// since the worker's main thread runs unhooked and a thread inherits its creator's hook.
+int sandbox_create(lua_State* L) {
+  call_original(L);
+  RunGuard::hook_coroutine(lua_tothread(L, -1));
+  return 1;
+}
+
+int sandbox_wrap(lua_State* L) {
+  call_original(L);
+  // Lua's wrap returns a C closure whose only upvalue is the thread it resumes.
+  lua_getupvalue(L, -1, 1);
+  lua_State* thread = lua_tothread(L, -1);
+  if (thread == nullptr) return luaL_error(L, "coroutine.wrap: no thread to guard");
+  RunGuard::hook_coroutine(thread);
+  lua_pop(L, 1);
+  return 1;
+}
+
 int sandbox_setmetatable(lua_State* L) {
   if (lua_type(L, 2) == LUA_TTABLE) {
     // Lua marks an object for finalization when its new metatable has any raw, non-nil
@@ -302,6 +321,8 @@ void guard_library_functions(lua_State* L, int globals) {
   lua_getfield(L, globals, "coroutine");
   remove_field(L, -1, "close"); // 5.4.4 crashes on deep chains of nested closes
   wrap_field(L, -1, "resume", sandbox_resume);
+  wrap_field(L, -1, "create", sandbox_create);
+  wrap_field(L, -1, "wrap", sandbox_wrap);
   lua_pop(L, 1);
 }
 

@@ -81,6 +81,35 @@ INSTANTIATE_TEST_SUITE_P(
         "local s = string.rep('a', 300000) s:match(string.rep('a*', 30) .. 'b')",
         "local s = string.rep('a', 100000) string.gsub(s, '.-.-.-X', '')"));
 
+// Loops the worker's in-process guard must stop by itself, with no kill: its main thread
+// runs unhooked until SIGALRM, and coroutines (which the signal does not reach) carry the
+// periodic hook from their creation.
+class SessionStop : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SessionStop, EndsOnTimeWithoutAKillAndKeepsVariables) {
+  SessionFixture f(0.5, "alpha\nbeta\n", 5.0); // a kill would take the 5 s of grace
+  f.run("kept = 'still here'");
+  const auto result = f.run(GetParam());
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
+  EXPECT_FALSE(result.state_reset);
+  EXPECT_LT(result.seconds, 2.0);
+  EXPECT_EQ(f.run("print(kept)").output, "still here\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryForm, SessionStop,
+    ::testing::Values(
+        "while true do end", "local co = coroutine.wrap(function() while true do end end) co()",
+        "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+        "while true do local co = coroutine.create(function() while true do coroutine.yield() end "
+        "end) for i = 1, 1e9 do coroutine.resume(co) end end",
+        "pcall(coroutine.wrap(function() while true do end end))",
+        "coroutine.wrap(function() string.gsub('aaaa', 'a', function() while true do end end) "
+        "end)()",
+        "xpcall(function() while true do end end, function() while true do end end)",
+        "do local x <close> = setmetatable({}, {__close = function() while true do end end}) end"));
+
 TEST(LuaSession, SortingAHugeTableInCIsKilled) {
   // table.sort with the default comparator runs in C, where the hook never fires.
   document::DocumentSet documents;

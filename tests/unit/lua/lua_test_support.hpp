@@ -43,11 +43,12 @@ inline Limits small_limits() {
   return limits;
 }
 
-// An in-process sandbox over `texts` (named doc1.txt, doc2.txt, ...).
+// An in-process sandbox over `texts` (named doc1.txt, doc2.txt, ...); with `alarm`, guarded as
+// the worker's is (an unhooked main thread, SIGALRM at the deadline): one at a time.
 struct SandboxFixture {
   explicit SandboxFixture(std::vector<std::string> texts = {"line one\nline two\nline three\n"},
-                          Limits limits = small_limits())
-      : documents(std::move(texts)), sandbox(limits, host) {
+                          Limits limits = small_limits(), bool alarm = false)
+      : documents(std::move(texts)), sandbox(limits, host, alarm) {
     std::vector<DocumentText> views;
     for (std::size_t i = 0; i < documents.size(); ++i) {
       names.push_back("doc" + std::to_string(i + 1) + ".txt");

@@ -177,12 +177,16 @@ TEST(SandboxCFunctions, PlainFindStillBehavesLikeLua) {
 
 // --- time: every hookable runaway ends at the limit with the variables kept --------------
 
-class SandboxTimeout : public ::testing::TestWithParam<const char*> {};
+// Each form runs twice: in the plain in-process sandbox (a periodic hook everywhere) and
+// guarded as the worker is (no hook on the main thread until SIGALRM; coroutines hooked
+// when created), where a coroutine left unhooked would loop for ever.
+class SandboxTimeout : public ::testing::TestWithParam<std::tuple<bool, const char*>> {};
 
 TEST_P(SandboxTimeout, EndsWithATimeoutAndKeepsVariables) {
-  SandboxFixture f;
+  const auto [alarm, code] = GetParam();
+  SandboxFixture f({"x"}, testing::small_limits(), alarm);
   f.out("kept = 'still here'");
-  const auto result = f.sandbox.run(GetParam());
+  const auto result = f.sandbox.run(code);
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::timeout) << result.error->message;
   EXPECT_THAT(result.error->message, HasSubstr("time limit: the cell ran longer than 0.5 s"));
@@ -192,27 +196,41 @@ TEST_P(SandboxTimeout, EndsWithATimeoutAndKeepsVariables) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryForm, SandboxTimeout,
-    ::testing::Values(
-        "while true do end", "repeat until false", "::top:: goto top",
-        "local function f() return f() end f()", "for i = 1, math.huge do end",
-        "while true do pcall(function() while true do end end) end",
-        "while true do pcall(error, 'x') end",
-        "xpcall(function() while true do end end, function() while true do end end)",
-        "xpcall(error, function() while true do end end)",
-        "while true do xpcall(function() while true do end end, print) end",
-        "local co = coroutine.wrap(function() while true do end end) co()",
-        "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
-        "while true do local co = coroutine.create(function() while true do coroutine.yield() end "
-        "end) "
-        "for i = 1, 1e9 do coroutine.resume(co) end end",
-        "do local x <close> = setmetatable({}, {__close = function() while true do end end}) end",
-        "do local x <close> = setmetatable({}, {__close = function() while true do end end}) "
-        "error('e') end",
-        "local t = setmetatable({}, {__index = function() while true do end end}) local _ = t.a",
-        "local s = setmetatable({}, {__tostring = function() while true do end end}) print(s)",
-        "table.sort({3, 2, 1, 5, 4}, function(a, b) while true do end end)",
-        "string.gsub('aaaa', 'a', function() while true do end end)",
-        "load('while true do end')()"));
+    ::testing::Combine(
+        ::testing::Bool(),
+        ::testing::Values(
+            "while true do end", "repeat until false", "::top:: goto top",
+            "local function f() return f() end f()", "for i = 1, math.huge do end",
+            "while true do pcall(function() while true do end end) end",
+            "while true do pcall(error, 'x') end",
+            "xpcall(function() while true do end end, function() while true do end end)",
+            "xpcall(error, function() while true do end end)",
+            "while true do xpcall(function() while true do end end, print) end",
+            "local co = coroutine.wrap(function() while true do end end) co()",
+            "while true do coroutine.resume(coroutine.create(function() while true do end end)) "
+            "end",
+            "while true do local co = coroutine.create(function() while true do coroutine.yield() "
+            "end "
+            "end) "
+            "for i = 1, 1e9 do coroutine.resume(co) end end",
+            "do local x <close> = setmetatable({}, {__close = function() while true do end end}) "
+            "end",
+            "do local x <close> = setmetatable({}, {__close = function() while true do end end}) "
+            "error('e') end",
+            "local t = setmetatable({}, {__index = function() while true do end end}) local _ = "
+            "t.a",
+            "local s = setmetatable({}, {__tostring = function() while true do end end}) print(s)",
+            "table.sort({3, 2, 1, 5, 4}, function(a, b) while true do end end)",
+            "string.gsub('aaaa', 'a', function() while true do end end)",
+            "load('while true do end')()",
+            "pcall(coroutine.wrap(function() while true do end end))",
+            "coroutine.resume(coroutine.create(function() pcall(function() while true do end end) "
+            "end))",
+            "coroutine.wrap(function() coroutine.wrap(function() while true do end end)() end)()",
+            "coroutine.wrap(function() string.gsub('aaaa', 'a', function() while true do end end) "
+            "end)()",
+            "local co = coroutine.create(function() coroutine.yield() while true do end end) "
+            "coroutine.resume(co) coroutine.resume(co)")));
 
 TEST(SandboxTimeoutAccounting, WaitingForTheModelDoesNotCount) {
   SandboxFixture f;
@@ -224,28 +242,38 @@ TEST(SandboxTimeoutAccounting, WaitingForTheModelDoesNotCount) {
 
 // --- memory: a clean error, not swallowed, and the REPL goes on ------------------------
 
-class SandboxMemory : public ::testing::TestWithParam<const char*> {};
+class SandboxMemory : public ::testing::TestWithParam<std::tuple<bool, const char*>> {};
 
 TEST_P(SandboxMemory, EndsWithAMemoryErrorAndRecovers) {
+  const auto [alarm, code] = GetParam();
   auto limits = testing::small_limits();
   limits.cell_timeout_seconds = 30; // the memory cap, not the clock, must end these
-  SandboxFixture f({"x"}, limits);
-  const auto result = f.sandbox.run(GetParam());
+  SandboxFixture f({"x"}, limits, alarm);
+  const auto result = f.sandbox.run(code);
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->kind, CellError::Kind::memory) << result.error->message;
   EXPECT_THAT(result.error->message, HasSubstr("memory limit: the REPL reached its 64 MB"));
   EXPECT_LE(result.peak_memory_bytes, 64ULL << 20);
+  EXPECT_LT(result.seconds, 10); // the cap ended it, not the 30 s clock
   EXPECT_EQ(f.out("local t = {} for i = 1, 1000 do t[i] = i end print(#t)"), "1000\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryForm, SandboxMemory,
-    ::testing::Values(
-        "local t = {} for i = 1, 1e9 do t[i] = i end", "local s = 'x' while true do s = s .. s end",
-        "local t = {} while true do t[#t + 1] = string.rep('y', 1e6) end",
-        "local t = {} print(pcall(function() for i = 1, 1e9 do t[i] = {} end end)) "
-        "print('the pcall swallowed the memory error')",
-        "while true do pcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end) end"));
+    ::testing::Combine(
+        ::testing::Bool(),
+        ::testing::Values(
+            "local t = {} for i = 1, 1e9 do t[i] = i end",
+            "local s = 'x' while true do s = s .. s end",
+            "local t = {} while true do t[#t + 1] = string.rep('y', 1e6) end",
+            "local t = {} print(pcall(function() for i = 1, 1e9 do t[i] = {} end end)) "
+            "print('the pcall swallowed the memory error')",
+            "while true do pcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end) end",
+            "coroutine.wrap(function() local t = {} for i = 1, 1e9 do t[i] = i end end)()",
+            // The stop must stay sticky with no hook but its own: a __close that loops after
+            // the memory stop meets it again (else it runs to the cell's 30 s).
+            "do local x <close> = setmetatable({}, {__close = function() while true do end end}) "
+            "pcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end) end")));
 
 // --- errors and sources --------------------------------------------------------------
 
