@@ -10,9 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rlm=${1:-build/release/rlm}
 runs=${RUNS:-3}
-work=$(mktemp -d /tmp/rlm-bench-XXXXXX)
-fake_pid=""
-trap '[ -n "$fake_pid" ] && kill $fake_pid 2>/dev/null; rm -rf "$work"' EXIT
+source bench/fake_provider_env.sh
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
@@ -25,16 +23,12 @@ script = {"models": [{"name": "m", "context_length": 1_000_000}],
           "default": {"text": turn}}
 json.dump(script, open(f"{work}/script.json", "w"))
 PY
-python3 tests/fake_provider/fake_provider.py --script "$work/script.json" --port-file "$work/port" \
-  --log "$work/log" --max-seconds 300 &
-fake_pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "ask_overhead.sh: the fake provider did not start" >&2; exit 1; }
+start_fake_provider "$work/script.json"
 cat >"$work/rlm.toml" <<TOML
 max_iterations = 25
 [[providers]]
 provider_type = "ollama"
-base_url = "http://127.0.0.1:$(cat "$work/port")"
+base_url = "http://127.0.0.1:$port"
 model = "m"
 role = "root"
 context_length = 1000000

@@ -1,11 +1,11 @@
-// The benchmarks' main: like benchmark_main, except that a Lua session started by a
-// benchmark runs its worker by executing this binary again.
-#include "rlm/lua/worker.hpp"
-
+// The benchmarks' main: like benchmark_main, except that the Lua sessions the benchmarks start
+// run the rlm-worker this build made (RLM_WORKER_PROGRAM), unless RLM_WORKER_PATH names another.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 int main(int argc, char** argv) {
-  if (const int code = rlm::lua::run_worker_if_requested(argc, argv); code >= 0) return code;
+  ::setenv("RLM_WORKER_PATH", RLM_WORKER_PROGRAM, 0);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 out=build/release/bench-results
 doc=docs/benchmarks.md
 case "${1:-}" in
-  "") reps=3 min_time=0.5 runs=3 startup_runs=200 suite_runs=5 ;;
-  --quick) reps=1 min_time=0.05 runs=1 startup_runs=20 suite_runs=1 doc=$out/benchmarks.md ;;
+  "") reps=3 min_time=0.5 runs=3 startup_runs=200 suite_runs=5 first_request_runs=21 ;;
+  --quick) reps=1 min_time=0.05 runs=1 startup_runs=20 suite_runs=1 first_request_runs=3 doc=$out/benchmarks.md ;;
   *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 
@@ -26,10 +26,11 @@ echo "== rlm_bench (Google Benchmark), $reps repetition(s)" >&2
 timeout 480 build/release/bench/rlm_bench --benchmark_min_time="$min_time" \
   --benchmark_repetitions="$reps" --benchmark_out="$out/rlm_bench.json" \
   --benchmark_out_format=json --benchmark_display_aggregates_only=true >&2
-for script in startup lua_cli lua_suite ask_overhead trajectory view; do
+for script in startup first_request lua_cli lua_suite ask_overhead trajectory view; do
   echo "== bench/$script.sh" >&2
   case $script in
     startup) n=$startup_runs ;;
+    first_request) n=$first_request_runs ;;
     lua_suite) n=$suite_runs ;;
     *) n=$runs ;;
   esac

@@ -14,4 +14,4 @@ build/release/rlm config show
 echo
 scripts/demo.sh build/release/rlm
 echo
-echo "rlm is built: build/release/rlm (put it on your PATH, e.g. sudo install build/release/rlm /usr/local/bin/)"
+echo "rlm is built: build/release/rlm and its Lua worker build/release/rlm-worker (put both on your PATH, side by side, e.g. sudo install build/release/rlm build/release/rlm-worker /usr/local/bin/)"

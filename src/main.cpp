@@ -1,12 +1,10 @@
 // The rlm executable: everything lives in the library; this only hands over the arguments.
+// (The Lua REPL runs in a separate executable, rlm-worker: src/worker_main.cpp.)
 #include "rlm/cli/app.hpp"
-#include "rlm/lua/worker.hpp"
 #include "rlm/util/console.hpp"
 
 int main(int argc, char** argv) {
   try {
-    // rlm runs its Lua REPL in a copy of itself: such a copy never reaches the CLI.
-    if (const int code = rlm::lua::run_worker_if_requested(argc, argv); code >= 0) return code;
     rlm::protect_standard_streams();
     return rlm::cli::run(argc, argv);
   } catch (...) {

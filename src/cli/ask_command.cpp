@@ -270,6 +270,7 @@ int run_ask(const AskOptions& options, const Context& context) {
   const auto prompts = or_exit(loop::load_prompts(cfg.prompts_dir));
   RunTransport transport(options.run);
   auto pool = make_run_pool(cfg, transport.get(), transport.environment(context.env));
+  pool->warm_up(); // the root's and the sub's windows, asked in parallel rather than in turn
   const auto settings = run_settings(cfg);
 
   const auto style = progress_style(context);

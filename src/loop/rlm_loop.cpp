@@ -156,6 +156,10 @@ private:
 };
 
 RunResult Loop::run() {
+  // First, so that the worker loads the documents while the windows are asked and the first
+  // request is sent (a session waits for its worker only before its first cell).
+  auto repl = m_scope.context.start_repl(m_documents, m_settings.limits, m_settings.tools, m_host,
+                                         m_scope.context.cancel);
   m_output_limit = feedback_limit(m_settings.max_feedback_bytes,
                                   m_scope.context.pool.prompt_room_chars(m_scope.root_role));
   const auto numbers = prompt_numbers();
@@ -165,8 +169,6 @@ RunResult Loop::run() {
   m_observer.on_start({RunMode::rlm, m_scope.depth, system, first, m_scope.run, m_scope.origin});
   m_state.history.push({"system", system});
   m_state.history.push({"user", first});
-  auto repl = m_scope.context.start_repl(m_documents, m_settings.limits, m_settings.tools, m_host,
-                                         m_scope.context.cancel);
   if (!repl)
     return finish(
         {.stop = StopReason::failure, .message = repl.error().message, .error = repl.error()});

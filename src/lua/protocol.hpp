@@ -9,8 +9,6 @@
 
 namespace rlm::lua::protocol {
 
-// The argument that turns an rlm (or test) process into a Lua worker: argv[1].
-inline constexpr const char* k_worker_flag = "__rlm_lua_worker";
 // File descriptors the worker finds its socket and the documents' memory file on.
 inline constexpr int k_socket_fd = 3;
 inline constexpr int k_documents_fd = 4;

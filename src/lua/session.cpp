@@ -7,6 +7,7 @@
 
 #include "frames.hpp"
 #include "protocol.hpp"
+#include "worker_program.hpp"
 
 #include "rlm/util/display.hpp"
 
@@ -71,9 +72,9 @@ struct Spawned {
   int socket = -1;
 };
 
-// Runs this executable as a worker with `socket` on k_socket_fd and `documents` on
+// Runs `program` (rlm-worker) with `socket` on k_socket_fd and `documents` on
 // k_documents_fd, its standard streams on /dev/null; returns posix_spawn's result.
-int spawn_with(pid_t& pid, int socket, int documents) {
+int spawn_with(const std::string& program, pid_t& pid, int socket, int documents) {
   // Copies above the target numbers first: the sources may themselves be 3 or 4, and the
   // first dup2 would overwrite the second's source.
   const int socket_copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 10);
@@ -91,30 +92,47 @@ int spawn_with(pid_t& pid, int socket, int documents) {
   std::vector<char*> envp;
   for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  char program[] = "rlm";
-  char flag[] = "__rlm_lua_worker";
-  char* argv[] = {program, flag, nullptr};
-  const int spawned = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, argv, envp.data());
+  char name[] = "rlm-worker";
+  char* argv[] = {name, nullptr};
+  const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(socket_copy);
   ::close(documents_copy);
   return spawned;
 }
 
+// Why `program` could not be run, with the fix when it is missing or not executable.
+Error unspawnable(const std::string& program, int error) {
+  if (program.empty()) {
+    return Error{ErrorKind::internal,
+                 "cannot start the Lua REPL: /proc/self/exe is unreadable, so rlm-worker cannot "
+                 "be found",
+                 "set RLM_WORKER_PATH to the rlm-worker executable"};
+  }
+  if (error == ENOENT || error == EACCES || error == ENOEXEC) {
+    return Error{ErrorKind::internal,
+                 fmt::format("cannot start the Lua REPL: {}: {}", program, std::strerror(error)),
+                 "rlm-worker is built and installed beside rlm: rebuild (cmake --build builds "
+                 "both), reinstall, or set RLM_WORKER_PATH to it"};
+  }
+  return Error{ErrorKind::internal,
+               fmt::format("cannot start the Lua REPL: {}", std::strerror(error)), ""};
+}
+
 // A worker process and the parent's end of its socket.
-Result<Spawned> spawn_worker(int documents) {
+Result<Spawned> spawn_worker(const std::string& program, int documents) {
   int sockets[2] = {-1, -1};
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
     return fail(ErrorKind::internal,
                 fmt::format("cannot start the Lua REPL: socketpair: {}", std::strerror(errno)));
   }
   Spawned worker;
-  const int spawned = spawn_with(worker.pid, sockets[1], documents);
+  const int spawned =
+      program.empty() ? ENOENT : spawn_with(program, worker.pid, sockets[1], documents);
   ::close(sockets[1]);
   if (spawned != 0) {
     ::close(sockets[0]);
-    return fail(ErrorKind::internal,
-                fmt::format("cannot start the Lua REPL: {}", std::strerror(spawned)));
+    return std::unexpected(unspawnable(program, spawned));
   }
   // Once a frame has begun, the rest follows at once (the worker writes frames whole): a
   // worker that stalls mid-frame is broken or hostile, and its read fails after 30 s
@@ -157,27 +175,45 @@ Result<std::unique_ptr<Session>> Session::start(const document::DocumentSet& doc
                                                 const Limits& limits, Host& host,
                                                 SessionOptions options) {
   std::unique_ptr<Session> session(new Session(documents, limits, host, options));
-  if (auto started = session->start_worker(); !started) return std::unexpected(started.error());
+  if (auto launched = session->launch_worker(); !launched) return std::unexpected(launched.error());
+  // A tool file is the user's: one that fails to load must fail here, before the caller
+  // spends a model call. Without tools the worker gets ready while the caller goes on.
+  if (!session->m_options.tools.empty()) {
+    if (auto ready = session->ready(); !ready) return std::unexpected(ready.error());
+  }
   return session;
 }
 
 Session::Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
                  SessionOptions options)
-    : m_documents(documents), m_limits(limits), m_host(host), m_options(options) {
+    : m_documents(documents), m_limits(limits), m_host(host), m_options(options),
+      m_program(worker_program()) {
   m_limits.cell_timeout_seconds = std::min(m_limits.cell_timeout_seconds, frames::k_max_seconds);
 }
 
 Session::~Session() { stop_worker(); }
 
 Result<> Session::start_worker() {
-  const auto started = Clock::now();
-  auto spawned = spawn_worker(m_documents.fd());
+  if (auto launched = launch_worker(); !launched) return launched;
+  return ready();
+}
+
+Result<> Session::launch_worker() {
+  m_launched = Clock::now();
+  m_ready = false;
+  auto spawned = spawn_worker(m_program, m_documents.fd());
   if (!spawned) return std::unexpected(spawned.error());
   m_pid = spawned->pid;
   m_socket = spawned->socket;
-  if (auto sent = send_init(); !sent) return sent;
+  return send_init();
+}
+
+Result<> Session::ready() {
+  if (m_pid < 0) return start_worker();
+  if (m_ready) return {};
   if (auto ready = await_ready(); !ready) return ready;
-  m_start_seconds = seconds_since(started);
+  m_ready = true;
+  m_start_seconds = seconds_since(m_launched);
   spdlog::debug("Lua REPL started (pid {}) in {:.3f} s", m_pid, m_start_seconds);
   return {};
 }
@@ -205,7 +241,7 @@ Result<> Session::send_init() {
 
 Result<> Session::await_ready() {
   const auto deadline =
-      Clock::now() + std::chrono::seconds(60) +
+      m_launched + std::chrono::seconds(60) +
       std::chrono::milliseconds(m_documents.total_bytes() / 10'000) + // 10 MB/s at worst
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
           m_limits.cell_timeout_seconds * static_cast<double>(m_options.tools.size())));
@@ -246,6 +282,7 @@ void Session::reap_worker(int& status) {
     }
   }
   m_pid = -1;
+  m_ready = false;
 }
 
 std::string Session::describe_exit(int status) const {
@@ -294,9 +331,7 @@ Result<CellResult> Session::misbehaved(const std::string& why, const Running& ce
 }
 
 Result<CellResult> Session::run(std::string_view code) {
-  if (m_pid < 0) {
-    if (auto started = start_worker(); !started) return std::unexpected(started.error());
-  }
+  if (auto started = ready(); !started) return std::unexpected(started.error());
   const auto started = Clock::now();
   const auto limit =
       std::chrono::duration<double>(m_limits.cell_timeout_seconds + m_options.grace_seconds);

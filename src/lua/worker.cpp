@@ -1,5 +1,5 @@
-// The Lua worker process: rlm starts it (session.cpp) by running its own executable with
-// protocol::k_worker_flag. It loads the documents from the memory file, confines itself,
+// The Lua worker process: rlm starts it (session.cpp) by running the rlm-worker executable
+// (src/worker_main.cpp). It loads the documents from the memory file, confines itself,
 // and then runs cells on request until its socket closes. A message from the parent that
 // does not decode (frames.hpp) ends it with a "failed" message saying why.
 #include "rlm/lua/worker.hpp"
@@ -223,8 +223,7 @@ bool send_result(int fd, const CellResult& result) {
 
 } // namespace
 
-int run_worker_if_requested(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], protocol::k_worker_flag) != 0) return -1;
+void run_worker() {
   const int fd = protocol::k_socket_fd;
   ignore_signals();
   const auto init = receive<frames::Init>(fd);

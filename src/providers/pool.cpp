@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -109,6 +110,14 @@ std::optional<std::int64_t> Pool::window_tokens(config::Role role) const {
       smallest = std::min(smallest.value_or(*window), *window);
   }
   return smallest;
+}
+
+void Pool::warm_up() const {
+  std::vector<std::future<void>> probes;
+  for (const auto& m : m_members) {
+    probes.push_back(std::async(std::launch::async, [&m] { m.provider->window_tokens(); }));
+  }
+  for (auto& probe : probes) probe.wait(); // an exception is dropped: the later call repeats it
 }
 
 bool Pool::serves(config::Role role) const {

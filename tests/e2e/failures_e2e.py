@@ -10,6 +10,7 @@ with exit 0. The model is scripted: this proves the machinery, not a model's acc
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -432,6 +433,37 @@ def a_tool_file_that_fails_is_one_line_before_any_model_call(c, source, url, req
 a_tool_file_that_fails_is_one_line_before_any_model_call.script = {"default": {"text": "FINAL(x)"}}
 
 
+def a_missing_worker_is_one_line_before_any_model_call(c, source, url, requests):
+    """rlm without rlm-worker beside it (a copy of the binary alone in a folder): exit 1, one
+    line naming the path it looked at and the fix, and no model called."""
+    c.write("rlm.toml", config(url))
+    alone = os.path.join(c.tmp, "bin")
+    os.mkdir(alone)
+    shutil.copy(c.rlm, alone)
+    c.rlm = os.path.join(alone, os.path.basename(c.rlm))
+    code, out, err = c.run(["ask", "-c", "doc.txt", "q"])
+    one_error(code, out, err, 1, f"cannot start the Lua REPL: {alone}/rlm-worker: No such file",
+              "RLM_WORKER_PATH")
+    expect(not [r for r in requests() if "chat" in r["path"]], "a model was called", out, err)
+
+
+a_missing_worker_is_one_line_before_any_model_call.script = {"default": {"text": "FINAL(x)"}}
+
+
+def a_worker_that_cannot_get_ready_is_one_line_and_exit_1(c, source, url, requests):
+    """The worker starts while the root is asked; one that then fails to load the document
+    (it does not fit the REPL's memory) ends the run at the first cell: exit 1, one line."""
+    c.write("rlm.toml", config(url, extra="[sandbox]\nmemory_limit_mb = 16\n"))
+    c.write("big.txt", ("y" * 99 + "\n") * 200_000)  # 20 MB
+    code, out, err = c.run(["ask", "-c", "big.txt", "q"])
+    one_error(code, out, err, 1, "cannot start the Lua REPL: the documents do not fit")
+    expect(out == "", "an answer was printed", out, err)
+
+
+a_worker_that_cannot_get_ready_is_one_line_and_exit_1.script = {
+    "default": {"text": "```lua\nprint(#context)\n```"}}
+
+
 CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuses_what_cannot_fit,
          silent_truncation_is_a_truncated_bench_task, a_missing_sub_model_stops_the_run,
          a_transient_sub_call_failure_is_warned_and_counted, a_reply_that_breaks_off_is_retried,
@@ -439,7 +471,9 @@ CASES = [streamed_overflow_error_line, context_length_caps_max_tokens_and_refuse
          hostile_inputs_end_in_one_clear_line, an_echoed_key_never_appears,
          a_failed_run_prints_no_guess_and_a_cut_answer_is_no_answer,
          a_server_that_does_not_speak_http_is_retried, user_tools_load_and_are_listed,
-         a_tool_file_that_fails_is_one_line_before_any_model_call]
+         a_tool_file_that_fails_is_one_line_before_any_model_call,
+         a_missing_worker_is_one_line_before_any_model_call,
+         a_worker_that_cannot_get_ready_is_one_line_and_exit_1]
 
 
 def main(cases=CASES, doc=__doc__):

@@ -1,11 +1,11 @@
-// The integration tests' main: like gtest_main, except that a Lua session started by a test
-// runs its worker by executing this binary again, so it must be able to act as the worker.
-#include "rlm/lua/worker.hpp"
-
+// The integration tests' main: like gtest_main, except that the Lua sessions the tests start
+// run the rlm-worker this build made (RLM_WORKER_PROGRAM), unless RLM_WORKER_PATH names another.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 int main(int argc, char** argv) {
-  if (const int code = rlm::lua::run_worker_if_requested(argc, argv); code >= 0) return code;
+  ::setenv("RLM_WORKER_PATH", RLM_WORKER_PROGRAM, 0);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -1,14 +1,12 @@
-// The unit tests' main: GoogleTest's, except that this binary refuses to be a Lua worker.
-// A test that starts a lua::Session runs a worker process, so it belongs in
-// tests/integration/; here the session sees its worker exit at once and the test fails.
-#include "lua/protocol.hpp"
-
+// The unit tests' main: GoogleTest's, except that a Lua session cannot start here. A test that
+// starts a lua::Session runs a worker process, so it belongs in tests/integration/; here the
+// session finds no worker at the path below and the test fails with that error.
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <cstdlib>
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], rlm::lua::protocol::k_worker_flag) == 0) return 70;
+  ::setenv("RLM_WORKER_PATH", "/unit-tests-start-no-lua-worker", 1);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

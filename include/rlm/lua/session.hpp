@@ -35,9 +35,12 @@ struct SessionOptions {
 // here can turn that off.
 class Session final : public Repl {
 public:
-  // Starts the worker and loads `documents` into it (which must outlive the session). The
-  // error (ErrorKind::internal, "cannot start the Lua REPL: ...") says why it cannot start;
-  // a tool file that fails to load is ErrorKind::usage, "tool file dates.lua:3: ...".
+  // Starts the worker, which loads `documents` (they must outlive the session), and returns
+  // without waiting for it: it gets ready while the caller asks its model, and run() waits.
+  // With tool files it does wait, so that a tool file that fails to load (ErrorKind::usage,
+  // "tool file dates.lua:3: ...") costs no model call. The error (ErrorKind::internal,
+  // "cannot start the Lua REPL: ...") says why it cannot start; so does run()'s when the
+  // worker fails while getting ready.
   static Result<std::unique_ptr<Session>> start(const document::DocumentSet& documents,
                                                 const Limits& limits, Host& host,
                                                 SessionOptions options = {});
@@ -51,9 +54,13 @@ public:
   // means the REPL is gone: a fresh worker was needed and could not be started.
   Result<CellResult> run(std::string_view code) override;
 
+  // Waits until the worker is ready for cells (run() does this itself); the error is start()'s.
+  Result<> ready();
+
   // The worker's process id (for tests that must kill it from outside).
   pid_t worker_pid() const { return m_pid; }
-  // Seconds the last worker start took (loading the documents), for benchmarks.
+  // Seconds the last worker start took, from spawn to ready (loading the documents), for
+  // benchmarks: known once ready() or a cell has waited for it.
   double last_start_seconds() const { return m_start_seconds; }
 
 private:
@@ -62,7 +69,8 @@ private:
 
   Session(const document::DocumentSet& documents, const Limits& limits, Host& host,
           SessionOptions options);
-  Result<> start_worker();
+  Result<> start_worker();  // launch, then wait until ready
+  Result<> launch_worker(); // spawn, send Init
   Result<> send_init();
   Result<> await_ready();
   void stop_worker();
@@ -79,8 +87,11 @@ private:
   Limits m_limits;
   Host& m_host;
   SessionOptions m_options;
+  std::string m_program; // the rlm-worker executable (worker_program.hpp)
   pid_t m_pid = -1;
   int m_socket = -1;
+  bool m_ready = false;         // the worker's Ready frame has arrived
+  Clock::time_point m_launched; // when the worker was spawned
   double m_start_seconds = 0;
 };
 

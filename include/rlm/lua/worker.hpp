@@ -1,12 +1,11 @@
-// The entry point of the Lua worker process. Every executable that runs Lua sessions (rlm,
-// the tests, the benchmarks) calls this first thing in main(), because a session starts its
-// worker by running the executable itself again.
+// The Lua worker process's main loop: what the rlm-worker executable runs (src/worker_main.cpp).
+// lua::Session spawns it with its socket on fd 3 and the documents' memory file on fd 4.
 #pragma once
 
 namespace rlm::lua {
 
-// When `argv` asks for a worker, runs it and never returns (the process exits). Otherwise
-// returns -1 at once.
-int run_worker_if_requested(int argc, char** argv);
+// Receives Init on fd 3, loads the documents, confines the process, then runs cells until the
+// parent closes the socket. Never returns: the process exits.
+[[noreturn]] void run_worker();
 
 } // namespace rlm::lua

@@ -56,6 +56,10 @@ public:
   // The smallest window (Provider::window_tokens) of the providers serving `role`, among
   // those that know theirs.
   std::optional<std::int64_t> window_tokens(config::Role role) const;
+  // Asks every provider for its window at once, one thread each, and returns when all have
+  // answered: a run's first request needs the root's and the sub's, and the providers keep
+  // them (a failed probe stays soft, as when asked later).
+  void warm_up() const;
 
 private:
   struct Member {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
@@ -260,17 +261,48 @@ TEST(LuaSession, TheWorkerGetsNoneOfTheParentsSecrets) {
   EXPECT_THAT(environment.str(), Not(HasSubstr("DEEPSEEK_API_KEY")));
 }
 
-TEST(LuaSession, AReplThatCannotStartIsAnErrorValue) {
+TEST(LuaSession, AReplThatCannotGetReadyIsAnErrorValueBeforeTheFirstCell) {
   document::DocumentSet documents;
   ASSERT_TRUE(documents.add_text("big.txt", std::string(8 << 20, 'x')));
   auto limits = testing::small_limits();
   limits.memory_limit_bytes = 4 << 20; // the document cannot fit
   testing::ScriptedHost host;
-  const auto session = Session::start(documents, limits, host);
+  const auto session = Session::start(documents, limits, host); // does not wait for the worker
+  ASSERT_TRUE(session);
+  const auto ran = (*session)->run("print(1)");
+  ASSERT_FALSE(ran);
+  EXPECT_EQ(ran.error().kind, ErrorKind::internal);
+  EXPECT_THAT(ran.error().message,
+              ::testing::StartsWith("cannot start the Lua REPL: the documents do not fit"));
+}
+
+TEST(LuaSession, StartReturnsBeforeTheWorkerIsReady) {
+  document::DocumentSet documents;
+  ASSERT_TRUE(documents.add_text("doc.txt", "a small document\n"));
+  testing::ScriptedHost host;
+  const auto session = Session::start(documents, testing::small_limits(), host).value();
+  EXPECT_EQ(session->last_start_seconds(), 0.0); // not measured: nothing waited for Ready yet
+  ASSERT_TRUE(session->ready());
+  EXPECT_GT(session->last_start_seconds(), 0);
+  EXPECT_EQ(session->run("print(#context)").value().output, "17\n");
+}
+
+TEST(LuaSession, AMissingWorkerExecutableIsOneErrorNamingItAndTheFix) {
+  const std::string missing = "/nonexistent/rlm-worker";
+  const char* const built = std::getenv("RLM_WORKER_PATH"); // set by main()
+  ASSERT_NE(built, nullptr);
+  const std::string before = built;
+  ::setenv("RLM_WORKER_PATH", missing.c_str(), 1);
+  document::DocumentSet documents;
+  ASSERT_TRUE(documents.add_text("doc.txt", "text\n"));
+  testing::ScriptedHost host;
+  const auto session = Session::start(documents, testing::small_limits(), host);
+  ::setenv("RLM_WORKER_PATH", before.c_str(), 1);
   ASSERT_FALSE(session);
   EXPECT_EQ(session.error().kind, ErrorKind::internal);
-  EXPECT_THAT(session.error().message,
-              ::testing::StartsWith("cannot start the Lua REPL: the documents do not fit"));
+  EXPECT_EQ(session.error().message,
+            "cannot start the Lua REPL: /nonexistent/rlm-worker: No such file or directory");
+  EXPECT_THAT(session.error().hint, HasSubstr("RLM_WORKER_PATH"));
 }
 
 TEST(LuaSession, OutputAndFinalSurviveTheTrip) {

@@ -1,5 +1,5 @@
 // The worker's message loop, driven frame by frame from the test: the worker runs in a forked
-// child of the test process (as `rlm __rlm_lua_worker` would, confinement included), and the
+// child of the test process (as rlm-worker would, confinement included), and the
 // test plays the parent. A message that does not decode ends the worker with a "failed"
 // message naming what was wrong; a parent that closes ends it cleanly.
 #include "lua/frames.hpp"
@@ -28,11 +28,7 @@ public:
     if (m_pid == 0) {
       ::dup2(fds[1], protocol::k_socket_fd);
       ::dup2(::open("/dev/null", O_RDONLY), protocol::k_documents_fd);
-      char program[] = "rlm";
-      char flag[] = "__rlm_lua_worker";
-      char* argv[] = {program, flag, nullptr};
-      run_worker_if_requested(2, argv);
-      ::_exit(99); // not reached: the worker exits by itself
+      run_worker(); // exits by itself
     }
     ::close(fds[1]);
     m_socket = fds[0];
