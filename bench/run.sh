@@ -26,7 +26,7 @@ echo "== rlm_bench (Google Benchmark), $reps repetition(s)" >&2
 timeout 480 build/release/bench/rlm_bench --benchmark_min_time="$min_time" \
   --benchmark_repetitions="$reps" --benchmark_out="$out/rlm_bench.json" \
   --benchmark_out_format=json --benchmark_display_aggregates_only=true >&2
-for script in startup lua_cli ask_overhead view; do
+for script in startup lua_cli ask_overhead stream_exec view; do
   echo "== bench/$script.sh" >&2
   if [ "$script" = startup ]; then n=$startup_runs; else n=$runs; fi
   RUNS=$n timeout 300 "bench/$script.sh" build/release/rlm | tee -a "$out/scripts.jsonl" >&2
