@@ -26,7 +26,7 @@ echo "== rlm_bench (Google Benchmark), $reps repetition(s)" >&2
 timeout 480 build/release/bench/rlm_bench --benchmark_min_time="$min_time" \
   --benchmark_repetitions="$reps" --benchmark_out="$out/rlm_bench.json" \
   --benchmark_out_format=json --benchmark_display_aggregates_only=true >&2
-for script in startup first_request lua_cli lua_suite ask_overhead trajectory view; do
+for script in startup first_request lua_cli lua_suite ask_overhead trajectory stream_exec view; do
   echo "== bench/$script.sh" >&2
   case $script in
     startup) n=$startup_runs ;;

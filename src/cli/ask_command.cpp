@@ -97,6 +97,7 @@ nlohmann::json header(const config::Config& cfg, const document::DocumentSet& do
             {"max_sub_calls", cfg.max_sub_calls},
             {"max_depth", cfg.max_depth},
             {"bypass_enabled", cfg.bypass_enabled},
+            {"stream_execution", cfg.stream_execution},
             {"bypass_threshold", cfg.bypass_threshold},
             {"trajectory_max_text", cfg.trajectory_max_text},
             {"max_cost", cfg.max_cost ? nlohmann::json(*cfg.max_cost) : nlohmann::json()},

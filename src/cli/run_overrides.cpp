@@ -165,6 +165,7 @@ loop::RunSettings run_settings(const config::Config& cfg) {
   settings.max_sub_calls = cfg.max_sub_calls;
   settings.max_depth = cfg.max_depth;
   settings.bypass_enabled = cfg.bypass_enabled;
+  settings.stream_execution = cfg.stream_execution;
   settings.bypass_threshold = cfg.bypass_threshold;
   settings.prompt_style = cfg.prompt_style;
   settings.split_oversized_prompts = cfg.split_oversized_prompts;

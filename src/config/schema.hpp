@@ -39,6 +39,7 @@ void visit_top_level(auto& c, auto& v) {
   v("max_depth", c.max_depth, IntRange{1, 8});
   v("bypass_enabled", c.bypass_enabled, Plain{});
   v("bypass_threshold", c.bypass_threshold, IntRange{0, k_max_int});
+  v("stream_execution", c.stream_execution, Plain{});
   v("max_cost", c.max_cost, NumberRange{0.0, 1e9, true});
   v("max_seconds", c.max_seconds, NumberRange{0.0, 7.0 * 86400.0, true});
   v("max_tokens", c.max_tokens, IntRange{1, 1'000'000'000'000});

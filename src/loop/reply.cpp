@@ -105,7 +105,58 @@ Reply parse_answer(std::string_view text) {
   return reply;
 }
 
+// Whether `label` (the text after a fence) names a block the REPL runs.
+bool runnable_label(std::string_view label) {
+  const auto lowered = lower(trim(label));
+  const auto word = lowered.substr(0, lowered.find_first_of(" \t{"));
+  return word.empty() || word == "lua" || word == "repl" || word == "lua5.4";
+}
+
 } // namespace
+
+std::optional<std::size_t> code_closed_at(std::string_view text) {
+  // Reasoning still open: whatever it drafts is not the answer yet.
+  std::size_t from = 0;
+  if (const auto close = text.rfind("</think>"); close != std::string_view::npos) from = close + 8;
+  if (text.find("<think>", from) != std::string_view::npos) return std::nullopt;
+  std::optional<std::size_t> closed;
+  bool in_code = false;
+  bool runnable = false;
+  std::size_t open_length = 0;
+  char open_mark = '`';
+  std::size_t block_start = 0;
+  for (std::size_t at = from; at < text.size();) {
+    const auto nl = text.find('\n', at);
+    const auto line = text.substr(at, (nl == std::string_view::npos ? text.size() : nl) - at);
+    const auto start = at;
+    at = nl == std::string_view::npos ? text.size() : nl + 1;
+    char mark = '`';
+    const auto fence = fence_length(line, mark);
+    if (!in_code && fence > 0) {
+      if (closed) return std::nullopt; // another block has begun: let the model finish
+      in_code = true;
+      runnable = runnable_label(trim(line).substr(fence));
+      open_length = fence;
+      open_mark = mark;
+      block_start = at;
+      continue;
+    }
+    // "``" may yet become a fence: wait for the rest of the line.
+    const auto marks = trim(line);
+    if (closed && nl == std::string_view::npos && !marks.empty() &&
+        marks.find_first_not_of(marks[0]) == std::string_view::npos &&
+        (marks[0] == '`' || marks[0] == '~'))
+      return std::nullopt;
+    const bool closing = in_code && fence >= open_length && mark == open_mark &&
+                         trim(line).find_first_not_of(mark) == std::string_view::npos;
+    if (closing && nl != std::string_view::npos) {
+      in_code = false;
+      if (runnable && !closed && !trim(text.substr(block_start, start - block_start)).empty())
+        closed = at;
+    }
+  }
+  return closed;
+}
 
 Reply parse_reply(std::string_view text) {
   // Code and FINALs written while thinking are drafts: only the answer after them counts.

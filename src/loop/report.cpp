@@ -86,6 +86,11 @@ json to_json(const IterationRecord& r) {
               {"notes", r.notes},
               {"feedback", r.feedback},
               {"seconds", r.seconds}};
+  if (r.stream_stopped) {
+    out["stream_stopped"] = {{"at_char", r.stream_stopped->at_char},
+                             {"dropped", r.stream_stopped->dropped},
+                             {"usage_estimated", true}};
+  }
   if (!r.compactions.empty()) {
     json compactions = json::array();
     for (const auto& c : r.compactions) {

@@ -87,6 +87,13 @@ void take_reply(IterationRecord& record, const providers::PoolAnswer& reply) {
   record.attempts = reply.attempts;
   record.cost = reply.cost;
   record.cached = reply.response.cached;
+  if (const auto at = reply.response.stopped_at) {
+    record.stream_stopped = StreamStop{.at_char = *at, .dropped = reply.response.dropped_tail};
+    record.notes.push_back(fmt::format(
+        "streaming execution: the reply was cut where its code block closed, at character {}; "
+        "{} characters that followed were not read (usage estimated)",
+        *at, reply.response.dropped_tail.size()));
+  }
   record_reasoning(record, reply.response);
 }
 
@@ -126,10 +133,10 @@ private:
   void close_turn(Turn& turn);
   std::expected<providers::PoolAnswer, providers::ProviderError>
   ask(std::vector<CompactionRecord>& compactions, int iteration,
-      const std::atomic<bool>* cancel = nullptr);
+      const std::atomic<bool>* cancel = nullptr, bool turn = false);
   std::expected<providers::PoolAnswer, providers::ProviderError>
   send(const std::vector<providers::Message>& messages, int iteration,
-       const std::atomic<bool>* cancel);
+       const std::atomic<bool>* cancel, bool turn);
   void start_record(IterationRecord& record, int number) const;
   RunResult end(Ending ending);
   RunResult final_call(StopReason why);
@@ -208,7 +215,7 @@ std::optional<Ending> Loop::take_turn(int number) {
   start_record(turn.record, number);
   m_host.begin_turn(number);
   m_observer.on_model_call(number, m_scope.depth);
-  const auto reply = ask(turn.record.compactions, number);
+  const auto reply = ask(turn.record.compactions, number, nullptr, true);
   // A run that fails prints no answer: a FINAL it turned back was a guess (only Ctrl-C,
   // which the user chose, hands that guess on, saying so).
   if (!reply && reply.error().kind == providers::ProviderError::Kind::cancelled)
@@ -374,13 +381,13 @@ RunResult Loop::final_call(StopReason why) {
 // was sent) and sent once more. Each compaction is added to `compactions`.
 std::expected<providers::PoolAnswer, providers::ProviderError>
 Loop::ask(std::vector<CompactionRecord>& compactions, int iteration,
-          const std::atomic<bool>* cancel) {
+          const std::atomic<bool>* cancel, bool turn) {
   auto& history = m_state.history;
   if (const auto room = m_scope.context.pool.prompt_room_chars(m_scope.root_role)) {
     if (auto record = history.fit(*room, "near_window")) compactions.push_back(std::move(*record));
   }
   auto view = history.view();
-  auto reply = send(view, iteration, cancel);
+  auto reply = send(view, iteration, cancel, turn);
   if (reply || reply.error().kind != providers::ProviderError::Kind::context_overflow) return reply;
   const auto sent = conversation_chars(view);
   const auto fits = reply.error().fits_chars;
@@ -388,19 +395,19 @@ Loop::ask(std::vector<CompactionRecord>& compactions, int iteration,
   auto record = history.fit(limit, "context_overflow");
   if (!record) return reply; // nothing left to compact: the refusal stands
   compactions.push_back(std::move(*record));
-  return send(history.view(), iteration, cancel);
+  return send(history.view(), iteration, cancel, turn);
 }
 
 // One request, recorded for the observer before it is sent.
 std::expected<providers::PoolAnswer, providers::ProviderError>
 Loop::send(const std::vector<providers::Message>& messages, int iteration,
-           const std::atomic<bool>* cancel) {
+           const std::atomic<bool>* cancel, bool turn) {
   auto request = m_requests.next(messages);
   request.run = m_scope.run;
   request.depth = m_scope.depth;
   request.iteration = iteration;
   m_observer.on_request(request);
-  return m_scope.ask_root(messages, cancel);
+  return m_scope.ask_root(messages, cancel, turn);
 }
 
 void Loop::start_record(IterationRecord& record, int number) const {

@@ -6,6 +6,7 @@
 #include "reasoning.hpp"
 #include "run_scope.hpp"
 
+#include "rlm/loop/reply.hpp"
 #include "rlm/providers/reasoning.hpp"
 
 #include <chrono>
@@ -94,11 +95,13 @@ bool is_small(const document::DocumentSet& documents, const RunSettings& setting
 } // namespace
 
 std::expected<providers::PoolAnswer, providers::ProviderError>
-RunScope::ask_root(const std::vector<providers::Message>& messages,
-                   const std::atomic<bool>* cancel) const {
+RunScope::ask_root(const std::vector<providers::Message>& messages, const std::atomic<bool>* cancel,
+                   bool turn) const {
   providers::ChatRequest request;
   request.messages = messages;
   request.cancel = cancel != nullptr ? cancel : context.cancel;
+  if (turn && root_role == config::Role::root && context.settings.stream_execution)
+    request.end_early = code_closed_at;
   auto reply = context.pool.chat(root_role, request);
   if (reply) budget.spending.charge(reply->response.usage, reply->cost);
   return reply;

@@ -21,10 +21,11 @@ struct RunScope {
   std::optional<RunOrigin> origin = std::nullopt; // the sub-call a nested run answers
 
   // The root model's reply, its tokens and cost charged to the budgets. `cancel`: the flag
-  // that stops the call (default: the context's).
+  // that stops the call (default: the context's). `turn`: a loop turn, whose streaming reply
+  // ends once its code block closes (when stream_execution is on).
   std::expected<providers::PoolAnswer, providers::ProviderError>
   ask_root(const std::vector<providers::Message>& messages,
-           const std::atomic<bool>* cancel = nullptr) const;
+           const std::atomic<bool>* cancel = nullptr, bool turn = false) const;
   bool cancelled() const; // by Ctrl-C
 };
 

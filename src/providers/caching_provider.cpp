@@ -11,7 +11,9 @@ namespace {
 // Answers worth giving again: complete, read in full, with text. A cut or truncated answer
 // would be repeated even after the user raised the limit that cut it.
 bool worth_storing(const ChatResponse& response) {
-  return !response.cut_short() && !response.prompt_truncated && !response.text.empty();
+  // A reply stopped at its code block is not the whole reply the model would give.
+  return !response.cut_short() && !response.prompt_truncated && !response.text.empty() &&
+         !response.stopped_at;
 }
 
 } // namespace

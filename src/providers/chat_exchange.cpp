@@ -7,6 +7,7 @@
 #include "rlm/util/display.hpp"
 #include "rlm/util/untrusted_json.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,24 @@ ProviderError empty_reply(const Exchange& e, const ChatResponse& answer) {
           fmt::format("{} sent an empty answer ({}); try again, or check the model and its chat "
                       "template",
                       e.endpoint.server, finish)};
+}
+
+// The answer end_early cut at `at`: a success, with what arrived past the cut and an estimated
+// usage (the stream's usage chunk never came).
+ChatResponse stopped_early(const Exchange& e, const ChatResponse& so_far, std::size_t at) {
+  ChatResponse answer = so_far;
+  at = std::min(at, answer.text.size());
+  answer.dropped_tail = answer.text.substr(at);
+  answer.text.resize(at);
+  answer.stopped_at = at;
+  answer.finish_reason = "stop";
+  answer.max_tokens = e.max_tokens;
+  constexpr std::size_t k_chars_per_token = 4;
+  answer.usage.completion_tokens = static_cast<std::int64_t>(
+      (answer.text.size() + answer.thinking.size() + k_chars_per_token - 1) / k_chars_per_token);
+  answer.usage_estimated = true;
+  separate_reasoning(answer);
+  return answer;
 }
 
 } // namespace
@@ -57,6 +76,7 @@ Exchange chat_exchange(http::Request request, const ChatRequest& chat, std::int6
   e.request.method = http::Method::post;
   e.request.cancel = chat.cancel;
   e.stream = chat.stream;
+  e.end_early = chat.end_early;
   e.max_tokens = max_tokens;
   e.endpoint = std::move(endpoint);
   return e;
@@ -111,14 +131,21 @@ namespace {
 std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transport, Exchange& e,
                                                          ReplyReader& reader) {
   LineSplitter lines;
+  std::optional<std::size_t> stopped_at; // where end_early cut the answer
   if (e.stream) {
     // Never throws into libcurl: the readers are total, and a failure is recorded in their
     // state, which returns false here so curl aborts the transfer cleanly.
     e.request.on_data = [&](std::string_view piece) {
-      return lines.feed(piece, [&](std::string_view line) { return reader.line(line); });
+      if (!lines.feed(piece, [&](std::string_view line) { return reader.line(line); }))
+        return false;
+      // A block closes on a newline: only then can the answer have become cuttable.
+      if (e.end_early && piece.find('\n') != std::string_view::npos)
+        stopped_at = e.end_early(reader.state().answer.text);
+      return !stopped_at;
     };
     e.request.is_progress = [&](std::string_view piece) { return reader.is_progress(piece); };
   }
+  const auto started = std::chrono::steady_clock::now();
   const auto response = transport.perform(e.request);
   const auto& state = reader.state();
   // What the reader found wrong in the reply, if anything: checked as soon as the transfer
@@ -132,6 +159,13 @@ std::expected<ChatResponse, ProviderError> send_and_read(http::Transport& transp
     return std::nullopt;
   };
   if (auto failure = reader_failure()) return std::unexpected(std::move(*failure));
+  const bool interrupted = e.request.cancel != nullptr && e.request.cancel->load();
+  if (stopped_at && !interrupted) {
+    auto answer = stopped_early(e, state.answer, *stopped_at);
+    answer.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return answer;
+  }
   if (!response)
     return std::unexpected(
         from_failure(response.error(), e.endpoint.server, e.endpoint.start_hint));

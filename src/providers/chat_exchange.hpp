@@ -28,6 +28,7 @@ struct Endpoint {
 struct Exchange {
   http::Request request; // method, url, headers, body, timeouts, cancel
   bool stream = true;
+  std::function<std::optional<std::size_t>(std::string_view)> end_early; // ChatRequest's
   std::int64_t max_tokens = 0; // the completion limit sent, for messages
   Endpoint endpoint;
 };

@@ -28,6 +28,10 @@ and what to answer:
     "text": "...", "finish_reason": "stop"|"length", "latency_ms": N,
     "prompt_tokens": N, "completion_tokens": N, "cached_tokens": N (DeepSeek's cache hits),
     "chunks": N (stream the text in N pieces), "times": N (use the rule N times at most),
+    "tail": {"text": "...", "tokens_per_second": 30} (streamed only: after the text, more
+    text one word-token at a time at that rate, as a slow model adds its explanation; a
+    client that hangs up during it is logged as {"event": "client_disconnect",
+    "tail_tokens_sent": N, "time": T}),
     "extract": "regex" (a scripted reader: "{match}" in the text becomes the regex's first
     group, or whole match, in the last user message; with no match the answer is
     "no_match_text"; so an answer depends on what the prompt really held),
@@ -217,6 +221,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return  # an empty chunk would end the body
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+
+    def stream_tail(self, rule, send_piece):
+        """Streams the rule's "tail" at its tokens_per_second; False when the client hung up."""
+        tail = rule.get("tail")
+        if not tail:
+            return True
+        tokens = re.findall(r"\S+\s*|\s+", tail.get("text", ""))
+        pause = 1.0 / float(tail.get("tokens_per_second", 30))
+        for sent, token in enumerate(tokens):
+            time.sleep(pause)
+            try:
+                send_piece(token)
+            except (ConnectionError, BrokenPipeError):
+                self.log_event({"event": "client_disconnect", "tail_tokens_sent": sent})
+                return False
+        return True
+
+    def log_event(self, entry):
+        entry["time"] = time.time()
+        with self.server.log_lock:
+            with open(self.server.log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
 
     def end_stream(self):
         self.wfile.write(b"0\r\n\r\n")
@@ -441,6 +467,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.drop()
             if i == 0 and fault == "stall":
                 return self.stall(rule)
+        if not self.stream_tail(rule, lambda piece: self.chunk(json.dumps(
+                {"model": model, "created_at": "2026-11-22T10:00:00Z",
+                 "message": {"role": "assistant", "content": piece}, "done": False}) + "\n")):
+            return
         self.chunk(json.dumps(done) + "\n")
         self.end_stream()
 
@@ -483,6 +513,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.drop()
             if i == 0 and fault == "stall":
                 return self.stall(rule)
+        if not self.stream_tail(rule, lambda piece: self.chunk("data: " + json.dumps(dict(
+                base, object="chat.completion.chunk",
+                choices=[{"index": 0, "delta": {"content": piece}, "finish_reason": None}])) + "\n\n")):
+            return
         last = dict(base, object="chat.completion.chunk",
                     choices=[{"index": 0, "delta": {}, "finish_reason": a["finish"]}])
         if (body.get("stream_options") or {}).get("include_usage"):

@@ -99,6 +99,7 @@ struct Config {
   std::int64_t max_depth = 1;
   bool bypass_enabled = true;
   std::int64_t bypass_threshold = 4000; // characters
+  bool stream_execution = true;         // cut a streaming root reply once its code block closes
   // Budgets for a whole run, nested runs included; unset = no limit. max_tokens here is the
   // run's total (prompt + completion, every call), not a provider's per-call max_tokens.
   std::optional<double> max_cost; // in the providers' price currency

@@ -23,6 +23,11 @@ struct Reply {
 
 Reply parse_reply(std::string_view text);
 
+// For a reply still streaming: where the first runnable, non-empty code block ends (just past
+// its closing fence line's newline), once it has; nothing while a <think> is open, while no
+// such block has closed, or once another fence has begun after it (the model is not done).
+std::optional<std::size_t> code_closed_at(std::string_view text);
+
 // A hint when Lua's error message suggests the code was written in another language.
 std::optional<std::string> wrong_language_hint(std::string_view code);
 

@@ -37,6 +37,7 @@ struct RunSettings {
   std::int64_t max_depth = 1; // 1: sub-calls are plain model calls
   bool bypass_enabled = true;
   std::int64_t bypass_threshold = 4000;    // characters
+  bool stream_execution = true;            // run a turn's code once its block has streamed
   int max_consecutive_errors = 4;          // turns in a row whose code all failed
   std::size_t max_feedback_bytes = 20000;  // cell output fed back to the model per turn
   std::size_t max_parallel_sub_calls = 32; // threads answering one llm_query_batched
@@ -126,6 +127,12 @@ struct CompactionRecord {
   bool fits = true;        // false: even compacted, it is over the limit (the newest turn is)
 };
 
+// A turn's streaming reply that rlm stopped reading once its code block closed.
+struct StreamStop {
+  std::size_t at_char = 0; // where the answer was cut (its length as kept)
+  std::string dropped;     // what had arrived past the cut, left out of the reply
+};
+
 struct IterationRecord {
   int number = 0;
   int depth = 0;                   // 0 for the top-level run
@@ -135,6 +142,7 @@ struct IterationRecord {
   std::string provider;
   providers::Usage usage;
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
+  std::optional<StreamStop> stream_stopped; // streaming execution cut the reply (usage estimated)
   double model_seconds = 0;
   std::vector<CellRecord> cells;
   std::vector<SubCallRecord> sub_calls;

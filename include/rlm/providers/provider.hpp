@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct ChatRequest {
   std::vector<std::string> stop;
   bool stream = true;
   const std::atomic<bool>* cancel = nullptr;
+  // Streaming execution: given the answer streamed so far, where to end it early (a code
+  // block has closed). The rest of the stream is cancelled and the reply is a success cut
+  // there. Pure, so a retried request behaves the same. Unset: read the whole reply.
+  std::function<std::optional<std::size_t>(std::string_view answer_so_far)> end_early;
 };
 
 struct Usage {
@@ -50,6 +55,12 @@ struct ChatResponse {
   std::int64_t max_tokens = 0;   // the completion limit that was sent (after fitting the window)
   bool prompt_truncated = false; // the server read far fewer prompt tokens than were sent
   bool cached = false;           // answered from the call cache: no request was sent
+  // Ended early by ChatRequest::end_early: the text was cut at `stopped_at` characters and
+  // `dropped_tail` is what had arrived past it. The usage chunk never came, so the usage is
+  // estimated (`usage_estimated`).
+  std::optional<std::size_t> stopped_at;
+  std::string dropped_tail;
+  bool usage_estimated = false;
 
   // The answer stopped before its end: at max_tokens, or by the server's content filter.
   bool cut_short() const { return finish_reason == "length" || finish_reason == "content_filter"; }

@@ -148,3 +148,58 @@ TEST(Briefing, CutsNeverSplitACharacter) {
 
 } // namespace
 } // namespace rlm::loop
+
+namespace rlm::loop {
+
+namespace {
+
+// The reply as streamed so far, and where the detector cuts it.
+std::string cut(std::string_view text) {
+  const auto at = code_closed_at(text);
+  return at ? std::string(text.substr(0, *at)) : std::string("(waits)");
+}
+
+TEST(CodeClosedAt, CutsJustPastTheClosingFenceLine) {
+  EXPECT_EQ(cut("Let me look.\n```lua\nprint(1)\n```\nThis prints"),
+            "Let me look.\n```lua\nprint(1)\n```\n");
+}
+
+TEST(CodeClosedAt, TildeFencesAndUnlabelledBlocksCount) {
+  EXPECT_EQ(cut("~~~\nprint(1)\n~~~\nand"), "~~~\nprint(1)\n~~~\n");
+  EXPECT_EQ(cut("```repl\nx = 1\n````\ntail"), "```repl\nx = 1\n````\n");
+}
+
+TEST(CodeClosedAt, WaitsForTheClosingLinesNewline) {
+  EXPECT_EQ(cut("```lua\nprint(1)\n```"), "(waits)");
+  EXPECT_EQ(cut("```lua\nprint(1)\n"), "(waits)");
+}
+
+TEST(CodeClosedAt, WaitsWhenASecondFenceHasStarted) {
+  EXPECT_EQ(cut("```lua\na()\n```\nthen\n```lua\nb()"), "(waits)");
+  EXPECT_EQ(cut("```lua\na()\n```\n``"), "(waits)");
+}
+
+TEST(CodeClosedAt, SkipsEmptyAndOtherLanguageBlocks) {
+  EXPECT_EQ(cut("```lua\n  \n```\nmore"), "(waits)");
+  EXPECT_EQ(cut("```python\nprint(1)\n```\nmore"), "(waits)");
+  // A Python block first, then a Lua one: the Lua block is the one that runs.
+  EXPECT_EQ(cut("```python\nx\n```\n```lua\ny()\n```\nz"), "```python\nx\n```\n```lua\ny()\n```\n");
+}
+
+TEST(CodeClosedAt, ATildeLineDoesNotCloseABacktickBlock) {
+  EXPECT_EQ(cut("```lua\nprint(1)\n~~~\nmore"), "(waits)");
+}
+
+TEST(CodeClosedAt, WaitsWhileThinkingIsOpen) {
+  EXPECT_EQ(cut("<think>\n```lua\nprint(1)\n```\nhmm"), "(waits)");
+  EXPECT_EQ(cut("<think>draft</think>\n```lua\nprint(1)\n```\nok"),
+            "<think>draft</think>\n```lua\nprint(1)\n```\n");
+}
+
+TEST(CodeClosedAt, NothingToCutInPlainText) {
+  EXPECT_EQ(cut("FINAL(42)\n"), "(waits)");
+  EXPECT_EQ(cut(""), "(waits)");
+}
+
+} // namespace
+} // namespace rlm::loop
