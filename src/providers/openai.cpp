@@ -240,6 +240,12 @@ std::expected<ChatResponse, ProviderError> OpenAiProvider::chat(const ChatReques
                chat_exchange(std::move(request), chat, max_tokens, std::move(endpoint)), reader);
   if (!answer) return answer;
   if (!answer->thinking.empty()) m_saw_reasoning = true;
+  if (answer->usage_estimated) {
+    // A stream rlm cut when its code block closed never got the usage chunk; the server read
+    // (and an API bills) the whole prompt all the same.
+    if (answer->usage.prompt_tokens == 0) answer->usage.prompt_tokens = estimate;
+    return answer;
+  }
   // With an exact count, fewer tokens read than the text alone holds is a cut, surely.
   answer->prompt_truncated =
       counted ? answer->usage.prompt_tokens > 0 && answer->usage.prompt_tokens < *counted * 9 / 10
