@@ -58,6 +58,24 @@ std::optional<std::string> call_on_line(std::string_view line, std::string_view 
   return std::string(inner);
 }
 
+// The language word after an opening fence of `fence` marks ("lua", "python", "" for none).
+std::string fence_language(std::string_view line, std::size_t fence) {
+  const auto label = lower(trim(trim(line).substr(fence)));
+  return label.substr(0, label.find_first_of(" \t{"));
+}
+
+bool runnable_language(std::string_view word) {
+  return word.empty() || word == "lua" || word == "repl" || word == "lua5.4";
+}
+
+// Whether `line` (with `fence` marks of `mark`) closes a block opened by `open_length` marks
+// of `open_mark`: as many marks or more, of the same kind, and nothing else.
+bool closes_block(std::string_view line, std::size_t fence, char mark, std::size_t open_length,
+                  char open_mark) {
+  return fence >= open_length && mark == open_mark &&
+         trim(line).find_first_not_of(mark) == std::string_view::npos;
+}
+
 Reply parse_answer(std::string_view text) {
   Reply reply;
   std::size_t at = 0;
@@ -73,9 +91,8 @@ Reply parse_answer(std::string_view text) {
     char mark = '`';
     const auto fence = fence_length(line, mark);
     if (!in_code && fence > 0) {
-      const auto label = lower(trim(trim(line).substr(fence)));
-      const auto word = label.substr(0, label.find_first_of(" \t{"));
-      runnable = word.empty() || word == "lua" || word == "repl" || word == "lua5.4";
+      const auto word = fence_language(line, fence);
+      runnable = runnable_language(word);
       if (!runnable) reply.other_language.push_back(word);
       in_code = true;
       open_length = fence;
@@ -83,8 +100,7 @@ Reply parse_answer(std::string_view text) {
       block.clear();
       continue;
     }
-    if (in_code && fence >= open_length && mark == open_mark &&
-        trim(line).find_first_not_of(mark) == std::string_view::npos) {
+    if (in_code && closes_block(line, fence, mark, open_length, open_mark)) {
       if (runnable && !trim(block).empty()) reply.code.push_back(block);
       in_code = false;
       continue;
@@ -103,13 +119,6 @@ Reply parse_answer(std::string_view text) {
   // A fence left open at the end (the reply was cut off): run what there is.
   if (in_code && runnable && !trim(block).empty()) reply.code.push_back(block);
   return reply;
-}
-
-// Whether `label` (the text after a fence) names a block the REPL runs.
-bool runnable_label(std::string_view label) {
-  const auto lowered = lower(trim(label));
-  const auto word = lowered.substr(0, lowered.find_first_of(" \t{"));
-  return word.empty() || word == "lua" || word == "repl" || word == "lua5.4";
 }
 
 } // namespace
@@ -135,7 +144,7 @@ std::optional<std::size_t> code_closed_at(std::string_view text) {
     if (!in_code && fence > 0) {
       if (closed) return std::nullopt; // another block has begun: let the model finish
       in_code = true;
-      runnable = runnable_label(trim(line).substr(fence));
+      runnable = runnable_language(fence_language(line, fence));
       open_length = fence;
       open_mark = mark;
       block_start = at;
@@ -147,8 +156,7 @@ std::optional<std::size_t> code_closed_at(std::string_view text) {
         marks.find_first_not_of(marks[0]) == std::string_view::npos &&
         (marks[0] == '`' || marks[0] == '~'))
       return std::nullopt;
-    const bool closing = in_code && fence >= open_length && mark == open_mark &&
-                         trim(line).find_first_not_of(mark) == std::string_view::npos;
+    const bool closing = in_code && closes_block(line, fence, mark, open_length, open_mark);
     if (closing && nl != std::string_view::npos) {
       in_code = false;
       if (runnable && !closed && !trim(text.substr(block_start, start - block_start)).empty())
